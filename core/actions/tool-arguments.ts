@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { isPlainObject, safeParseJson } from '../internal/json.ts';
+import { isOptionalField } from '../internal/zod-introspection.ts';
+
+export type ToolArgumentsResult =
+  { success: true; value: Record<string, unknown> } | { success: false; errmsg: string };
+
+const fence = /^\s*```(?:json)?[^\n]*\n([\s\S]*?)\n?```\s*$/;
+
+// Python's repr of a set of names, as Lagent prints it: {'a', 'b'}
+const pythonSet = (names: readonly string[]): string =>
+  `{${names.map((name) => `'${name}'`).join(', ')}}`;
+
+/**
+ * Lagent's JsonParser for tool inputs, plus type validation: accepts an object or JSON
+ * text (optionally in a ```json fence); reports unknown and missing arguments with
+ * Lagent's messages, then checks types against the schema.
+ */
+export function parseToolArguments(inputs: unknown, schema: z.ZodObject): ToolArgumentsResult {
+  let value: unknown = inputs ?? {};
+  if (typeof value === 'string') {
+    const text = fence.exec(value)?.[1] ?? value;
+    const parsed = text.trim() === '' ? { success: true as const, value: {} } : safeParseJson(text);
+    if (!parsed.success || !isPlainObject(parsed.value)) {
+      return { success: false, errmsg: `invalid json format: ${value}` };
+    }
+    value = parsed.value;
+  }
+  if (!isPlainObject(value)) {
+    return {
+      success: false,
+      errmsg: `invalid arguments: expected a JSON object, got ${typeof value}`,
+    };
+  }
+  const shape = schema.shape as Record<string, z.ZodType>;
+  const unknown = Object.keys(value).filter((key) => !Object.hasOwn(shape, key));
+  if (
+    unknown.length > 0 &&
+    !(schema.def.catchall && !(schema.def.catchall instanceof z.ZodNever))
+  ) {
+    return { success: false, errmsg: `unknown arguments: ${pythonSet(unknown)}` };
+  }
+  const missing = Object.entries(shape)
+    .filter(([name, field]) => !isOptionalField(field) && value[name] === undefined)
+    .map(([name]) => name);
+  if (missing.length > 0) {
+    return { success: false, errmsg: `missing required arguments: ${pythonSet(missing)}` };
+  }
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    return {
+      success: false,
+      errmsg: `invalid arguments: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`,
+    };
+  }
+  return { success: true, value: result.data };
+}

@@ -1,0 +1,13 @@
+export type { ErrorCode, PlatformErrorOptions } from './platform-error.ts';
+export { PlatformError } from './platform-error.ts';
+export { InvalidArgumentError } from './invalid-argument-error.ts';
+export { ValidationError } from './validation-error.ts';
+export { AbortedError } from './aborted-error.ts';
+export { ModelApiError, ModelConnectionError, ModelTimeoutError } from './model-errors.ts';
+export {
+  AgentNotConfiguredError,
+  OutputParseError,
+  SessionNotFoundError,
+  StateDictMismatchError,
+  ToolDefinitionError,
+} from './agent-errors.ts';

@@ -1,0 +1,100 @@
+import type OpenAI from 'openai';
+import { safeParseJson, isPlainObject, toPythonJson } from '../internal/json.ts';
+import type { ChatMessage, ToolCallRequest } from './chat-model.ts';
+
+type ApiMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** Lagent's GPTAPI meta template: the `environment` role goes to the server as `system`. */
+export const DEFAULT_ROLE_MAP: Readonly<Record<string, string>> = Object.freeze({
+  environment: 'system',
+});
+
+const mergeableRoles = new Set(['system', 'user', 'assistant']);
+
+/**
+ * Maps roles the server does not know, then merges consecutive messages of one role with
+ * `'\n'` (Lagent's APITemplateParser does this; several chat templates accept only one
+ * system message). Messages that carry tool calls or answer one are never merged.
+ */
+export function toApiMessages(
+  messages: readonly ChatMessage[],
+  {
+    roleMap = DEFAULT_ROLE_MAP,
+    merge = true,
+  }: { roleMap?: Readonly<Record<string, string>>; merge?: boolean } = {},
+): ApiMessage[] {
+  const mapped: ChatMessage[] = [];
+  for (const message of messages) {
+    const role = roleMap[message.role] ?? message.role;
+    const previous = mapped.at(-1);
+    const canMerge =
+      merge &&
+      previous !== undefined &&
+      previous.role === role &&
+      mergeableRoles.has(role) &&
+      !previous.toolCalls?.length &&
+      !message.toolCalls?.length &&
+      previous.toolCallId === undefined &&
+      message.toolCallId === undefined;
+    if (canMerge) {
+      previous.content = `${previous.content ?? ''}\n${message.content ?? ''}`;
+      if (previous.name !== message.name) delete previous.name;
+    } else {
+      mapped.push({ ...message, role });
+    }
+  }
+  return mapped.map(toApiMessage);
+}
+
+function toApiMessage(message: ChatMessage): ApiMessage {
+  const name = message.name === undefined ? {} : { name: message.name };
+  switch (message.role) {
+    case 'tool':
+      return {
+        role: 'tool',
+        content: message.content ?? '',
+        tool_call_id: message.toolCallId ?? '',
+      };
+    case 'assistant':
+      return {
+        role: 'assistant',
+        content: message.content,
+        ...name,
+        ...(message.toolCalls?.length
+          ? {
+              tool_calls: message.toolCalls.map((call) => ({
+                id: call.id,
+                type: 'function' as const,
+                function: {
+                  name: call.name,
+                  arguments:
+                    typeof call.parameters === 'string'
+                      ? call.parameters
+                      : toPythonJson(call.parameters),
+                },
+              })),
+            }
+          : {}),
+      };
+    case 'system':
+      return { role: 'system', content: message.content ?? '', ...name };
+    case 'developer':
+      return { role: 'developer', content: message.content ?? '', ...name };
+    default:
+      return { role: 'user', content: message.content ?? '', ...name };
+  }
+}
+
+/** A tool call as the server sent it; `arguments` stays a string when it is not a JSON object. */
+export function fromApiToolCall(call: {
+  id: string;
+  name: string;
+  arguments: string;
+}): ToolCallRequest {
+  const parsed = safeParseJson(call.arguments === '' ? '{}' : call.arguments);
+  return {
+    id: call.id,
+    name: call.name,
+    parameters: parsed.success && isPlainObject(parsed.value) ? parsed.value : call.arguments,
+  };
+}

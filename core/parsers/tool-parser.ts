@@ -1,0 +1,141 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
+import { isPlainObject, parseJson, toPythonJson } from '../internal/json.ts';
+import type { ToolStatusCode } from '../schema/status-codes.ts';
+import { ToolStatusCode as Status } from '../schema/status-codes.ts';
+import { StrParser } from './str-parser.ts';
+
+/**
+ * What a tool parser reads from a reply: Lagent's `formatted` dict, always these four keys.
+ * - no `begin` tag: `{toolType: null, thought: <whole text>, action: null, status: NO_TOOL}`
+ * - tag found: `thought` is the text before it (not trimmed), `action` the text up to `end`
+ *   (or to the end of the reply), or what `validate` made of it; `status: VALID_TOOL`
+ * - `validate` threw: `action` stays the raw text, `status: PARSING_ERROR`
+ */
+export interface ToolFormatted {
+  toolType: string | null;
+  thought: string;
+  action: unknown;
+  status: ToolStatusCode | null;
+}
+
+/** True when `value` has the shape tool parsers produce. */
+export function isToolFormatted(value: unknown): value is ToolFormatted {
+  return (
+    isPlainObject(value) &&
+    'toolType' in value &&
+    'thought' in value &&
+    'action' in value &&
+    'status' in value
+  );
+}
+
+export interface ToolParserOptions {
+  toolType: string;
+  /** Instruction text; may use `{begin}`, `{end}` and `formatFields`. @default '' */
+  template?: string;
+  /** @default '<tool>\n' */
+  begin?: string;
+  /** @default '</tool>\n' */
+  end?: string;
+  /** Turns the raw action text into its value; throwing marks the call PARSING_ERROR. */
+  validate?: (action: string) => unknown;
+  formatFields?: Readonly<Record<string, unknown>>;
+}
+
+/** Lagent's `ToolParser`: a tool call is the text between `begin` and `end`. */
+export class ToolParser extends StrParser {
+  readonly toolType: string;
+  readonly begin: string;
+  readonly end: string;
+  readonly validate: ((action: string) => unknown) | undefined;
+
+  constructor({
+    toolType,
+    template = '',
+    begin = '<tool>\n',
+    end = '</tool>\n',
+    validate,
+    formatFields = {},
+  }: ToolParserOptions) {
+    super({ template, formatFields: { begin, end, ...formatFields } });
+    this.toolType = toolType;
+    this.begin = begin;
+    this.end = end;
+    this.validate = validate;
+  }
+
+  override parseResponse(text: string): ToolFormatted {
+    if (!text.includes(this.begin)) {
+      return { toolType: null, thought: text, action: null, status: Status.NO_TOOL };
+    }
+    // Like Python's `thought, action, *_ = text.split(begin)`: a second begin tag ends the action.
+    const [thought = '', afterBegin = ''] = text.split(this.begin);
+    const rawAction = this.end === '' ? afterBegin : (afterBegin.split(this.end)[0] ?? '');
+    if (!this.validate) {
+      return { toolType: this.toolType, thought, action: rawAction, status: Status.VALID_TOOL };
+    }
+    try {
+      return {
+        toolType: this.toolType,
+        thought,
+        action: this.validate(rawAction),
+        status: Status.VALID_TOOL,
+      };
+    } catch {
+      return { toolType: this.toolType, thought, action: rawAction, status: Status.PARSING_ERROR };
+    }
+  }
+
+  override formatResponse(parsed: unknown): string {
+    if (!isToolFormatted(parsed)) {
+      throw new InvalidArgumentError({
+        message: 'formatResponse expects {toolType, thought, action, status}',
+      });
+    }
+    if (parsed.action === null || parsed.action === undefined) return parsed.thought;
+    if (parsed.toolType !== this.toolType) {
+      throw new InvalidArgumentError({
+        message: `This parser renders "${this.toolType}" calls, not "${String(parsed.toolType)}"`,
+      });
+    }
+    const action = typeof parsed.action === 'string' ? parsed.action : toPythonJson(parsed.action);
+    return parsed.thought + this.begin + action + this.end;
+  }
+}
+
+/** Lagent's `InterpreterParser`: InternLM2's code-interpreter tags, no validation. */
+export class InterpreterParser extends ToolParser {
+  constructor(options: Partial<ToolParserOptions> = {}) {
+    super({
+      toolType: 'interpreter',
+      begin: '<|action_start|><|interpreter|>\n',
+      end: '<|action_end|>\n',
+      ...options,
+    });
+  }
+}
+
+/**
+ * Lagent's `default_plugin_validate`: the action must be a JSON object, braces included
+ * after trimming.
+ */
+export function defaultPluginValidate(action: string): unknown {
+  const trimmed = action.trim();
+  if (!(trimmed.startsWith('{') && trimmed.endsWith('}'))) {
+    throw new SyntaxError('A plugin call must be a JSON object');
+  }
+  return parseJson(trimmed);
+}
+
+/** Lagent's `PluginParser`: InternLM2's plugin tags; the action is a JSON `{name, parameters}`. */
+export class PluginParser extends ToolParser {
+  constructor(options: Partial<ToolParserOptions> = {}) {
+    super({
+      toolType: 'plugin',
+      begin: '<|action_start|><|plugin|>\n',
+      end: '<|action_end|>\n',
+      validate: defaultPluginValidate,
+      ...options,
+    });
+  }
+}
