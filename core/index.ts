@@ -135,6 +135,7 @@ export {
   NATIVE_API_SEPARATOR,
   NoAction,
   defineTool,
+  defineToolApi,
   defineToolkit,
   describeApi,
   getPluginPrompt,
@@ -192,4 +193,5 @@ export {
   ExecutionSchema,
   executionText,
 } from './sandbox/index.ts';
-export type { JsonValue } from './internal/json.ts';
+export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
+export { parseJson, safeParseJson, toPythonJson } from './internal/json.ts';

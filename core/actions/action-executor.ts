@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
-import type { Hook, HookTarget , RemovableHandle } from '../hooks/hook.ts';
+import type { Hook, HookTarget, RemovableHandle } from '../hooks/hook.ts';
 import { HookRegistry } from '../hooks/hook.ts';
 import { deepCopy } from '../internal/deep-copy.ts';
 import { toPythonJson } from '../internal/json.ts';
@@ -219,7 +219,9 @@ export class ActionExecutor implements ActionExecutorContract {
 
   /** Frees what every action holds for the session. */
   async closeSession(sessionId: SessionId): Promise<void> {
-    await Promise.all([...this.actions.values()].map(async (action) => action.closeSession?.(sessionId)));
+    await Promise.all(
+      [...this.actions.values()].map(async (action) => action.closeSession?.(sessionId)),
+    );
   }
 
   async dispose(): Promise<void> {

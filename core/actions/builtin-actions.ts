@@ -104,7 +104,7 @@ export class FinishAction extends RawInputAction {
   run({ inputs }: RunActionOptions): Promise<ActionReturn> {
     const response =
       typeof inputs === 'object' && inputs !== null && 'response' in inputs
-        ? (inputs).response
+        ? inputs.response
         : inputs;
     const text = nonEmptyText(response) ?? '';
     return Promise.resolve(

@@ -1,7 +1,8 @@
 import type { z } from 'zod';
 import { AbortedError } from '../errors/aborted-error.ts';
 import { ToolDefinitionError } from '../errors/agent-errors.ts';
-import { toPythonJson } from '../internal/json.ts';
+import { isPlainObject, toPythonJson } from '../internal/json.ts';
+import { pythonStr } from '../internal/python-text.ts';
 import type { MaybePromise } from '../internal/maybe-promise.ts';
 import { DEFAULT_SESSION_ID } from '../memory/memory-manager.ts';
 import type { ActionReturn } from '../schema/action-return.ts';
@@ -32,6 +33,11 @@ export interface ToolSpec<SCHEMA extends z.ZodObject = z.ZodObject> extends Tool
   name: string;
 }
 
+/** Identity helper that lets TypeScript infer each toolkit API's argument types. */
+export function defineToolApi<SCHEMA extends z.ZodObject>(spec: ToolApiSpec<SCHEMA>): ToolApiSpec {
+  return spec;
+}
+
 export interface ToolkitSpec {
   name: string;
   description?: string;
@@ -54,10 +60,8 @@ function checkName(name: string, what: string): void {
 export function outputToText(output: unknown): string {
   if (typeof output === 'string') return output;
   if (output === undefined) return '';
-  if (typeof output === 'number' || typeof output === 'boolean' || typeof output === 'bigint') {
-    return String(output);
-  }
-  return toPythonJson(output);
+  // Lagent: a dict as json.dumps, anything else as str().
+  return isPlainObject(output) ? toPythonJson(output) : pythonStr(output);
 }
 
 class DefinedAction implements Action {

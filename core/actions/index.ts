@@ -9,7 +9,7 @@ export type {
   ToolDescription,
 } from './action.ts';
 export type { ToolApiSpec, ToolkitSpec, ToolSpec } from './define-tool.ts';
-export { defineTool, defineToolkit, outputToText } from './define-tool.ts';
+export { defineTool, defineToolApi, defineToolkit, outputToText } from './define-tool.ts';
 export type { ToolArgumentsResult } from './tool-arguments.ts';
 export { parseToolArguments } from './tool-arguments.ts';
 export { describeApi, inputJsonSchema, JSON_PARAMETER_DESCRIPTION } from './tool-description.ts';

@@ -48,10 +48,10 @@ export function parseToolArguments(inputs: unknown, schema: z.ZodObject): ToolAr
   }
   const result = schema.safeParse(value);
   if (!result.success) {
-    return {
-      success: false,
-      errmsg: `invalid arguments: ${z.prettifyError(result.error).replaceAll('\n', ' ')}`,
-    };
+    const issues = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+    return { success: false, errmsg: `invalid arguments: ${issues.join('; ')}` };
   }
   return { success: true, value: result.data };
 }

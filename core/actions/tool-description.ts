@@ -26,8 +26,9 @@ export function describeApi({
 }): ApiDescription {
   const shape = parameters.shape as Record<string, z.ZodType>;
   const described: ParameterDescription[] = Object.entries(shape).map(([parameter, field]) => {
-    const text = unwrapSchema(field).description;
-    return { name: parameter, type: lagentType(field), ...(text ? { description: text } : {}) };
+    // Lagent always writes the key, '' when the parameter has no description.
+    const text = unwrapSchema(field).description ?? '';
+    return { name: parameter, type: lagentType(field), description: text };
   });
   return {
     name,

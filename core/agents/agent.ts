@@ -279,9 +279,7 @@ export class Agent<OPTIONS extends AgentCallOptions = AgentCallOptions> implemen
     sessionId: SessionId,
   ): Promise<AgentMessage[]> {
     const inputs: readonly AgentInput[] =
-      typeof input === 'string' || isAgentMessage(input)
-        ? [input]
-        : (input);
+      typeof input === 'string' || isAgentMessage(input) ? [input] : input;
     let messages = inputs.map((item) =>
       typeof item === 'string'
         ? createAgentMessage({ sender: 'user', content: item })

@@ -46,8 +46,11 @@ export function toApiMessages(
   return mapped.map(toApiMessage);
 }
 
+// OpenAI accepts only these characters in `name` (Lagent's tool types may hold spaces).
+const sanitiseName = (name: string): string => name.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 64);
+
 function toApiMessage(message: ChatMessage): ApiMessage {
-  const name = message.name === undefined ? {} : { name: message.name };
+  const name = message.name === undefined ? {} : { name: sanitiseName(message.name) };
   switch (message.role) {
     case 'tool':
       return {

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { throwIfAborted } from '../internal/abort.ts';
 import { ModelStatusCode } from '../schema/status-codes.ts';
 import type {
   ChatModel,
@@ -90,7 +91,7 @@ export class OpenAIModel implements ChatModel {
   }
 
   async chat(request: ChatRequest): Promise<ChatResponse> {
-    request.signal?.throwIfAborted();
+    throwIfAborted(request.signal, 'The model request');
     const params = this.updateGenParams(request);
     try {
       const completion = await this.client.chat.completions.create(
@@ -124,7 +125,7 @@ export class OpenAIModel implements ChatModel {
    * it is known not to be one; once a stop word appears the request is closed.
    */
   async *streamChat(request: ChatRequest): AsyncGenerator<ChatStreamChunk> {
-    request.signal?.throwIfAborted();
+    throwIfAborted(request.signal, 'The model request');
     const params = this.updateGenParams(request);
     const stopWords = params.stopWords;
     let raw = '';

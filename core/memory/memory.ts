@@ -42,22 +42,21 @@ export class Memory {
 
   /**
    * Appends messages. A string becomes a user message. Unlike Lagent, which silently
-   * drops values it cannot read, anything else throws: a memory must not lose messages.
+   * drops values it cannot read, anything else throws (and nothing of the input is added):
+   * a memory must not lose messages.
    */
   add(input: MemoryInput): void {
     const items = typeof input === 'string' || !Array.isArray(input) ? [input] : input;
-    for (const item of items as readonly unknown[]) {
-      if (typeof item === 'string') {
-        this.#messages.push(createAgentMessage({ sender: 'user', content: item }));
-      } else if (isAgentMessage(item)) {
-        this.#messages.push(item);
-      } else {
-        throw new ValidationError({
-          subject: 'memory input',
-          issues: ['expected an AgentMessage or a string'],
-        });
-      }
-    }
+    // Check every item first: a rejected list adds nothing.
+    const messages = (items as readonly unknown[]).map((item) => {
+      if (typeof item === 'string') return createAgentMessage({ sender: 'user', content: item });
+      if (isAgentMessage(item)) return item;
+      throw new ValidationError({
+        subject: 'memory input',
+        issues: ['expected an AgentMessage or a string'],
+      });
+    });
+    this.#messages.push(...messages);
   }
 
   /** Removes the messages at the given indices. */

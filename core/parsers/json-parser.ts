@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { OutputParseError } from '../errors/agent-errors.ts';
-import { isPlainObject, safeParseJson, toPythonJson } from '../internal/json.ts';
+import { isPlainObject, safeParseJson } from '../internal/json.ts';
+import { pythonStr } from '../internal/python-text.ts';
 import { unwrapSchema } from '../internal/zod-introspection.ts';
 import { StrParser } from './str-parser.ts';
 
@@ -84,7 +85,8 @@ export class JSONParser extends StrParser {
 function typeName(schema: z.ZodType): string {
   const { inner, optional, nullable } = unwrapSchema(schema);
   const base = baseTypeName(inner);
-  return optional || nullable ? `Optional[${base}]` : base;
+  // Python prints `Optional[X]` as `Union[X, NoneType]`.
+  return optional || nullable ? `Union[${base}, NoneType]` : base;
 }
 
 function baseTypeName(schema: z.ZodType): string {
@@ -100,14 +102,6 @@ function baseTypeName(schema: z.ZodType): string {
   if (schema instanceof z.ZodLiteral)
     return typeof [...schema.values][0] === 'number' ? 'int' : 'str';
   return 'Any';
-}
-
-function pythonValue(value: unknown): string {
-  if (value === null || value === undefined) return 'None';
-  if (typeof value === 'boolean') return value ? 'True' : 'False';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return String(value);
-  return toPythonJson(value);
 }
 
 function nestedModel(schema: z.ZodType): z.ZodObject | undefined {
@@ -130,7 +124,7 @@ function renderField(name: string, schema: z.ZodType, indent: number): string {
     }
     lines.push(`${pad}},`);
   } else if (hasDefault || optional) {
-    lines.push(`${pad}"${name}": "${typeName(schema)}",  // default: ${pythonValue(defaultValue)}`);
+    lines.push(`${pad}"${name}": "${typeName(schema)}",  // default: ${pythonStr(defaultValue)}`);
   } else {
     lines.push(`${pad}"${name}": "${typeName(schema)}",  // required`);
   }

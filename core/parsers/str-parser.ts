@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import { formatTemplate, templateFields } from '../internal/format-template.ts';
+import { pythonStr } from '../internal/python-text.ts';
 import type { OutputParser } from './output-parser.ts';
 
 export interface StrParserOptions {
@@ -34,7 +35,7 @@ export class StrParser implements OutputParser<unknown> {
 
   /** How a format field is rendered into the template; JSONParser renders schemas. */
   formatToString(value: unknown): string {
-    return String(value);
+    return pythonStr(value);
   }
 
   parseResponse(text: string): unknown {

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import { isPlainObject, parseJson, toPythonJson } from '../internal/json.ts';
+import { pythonStr } from '../internal/python-text.ts';
 import type { ToolStatusCode } from '../schema/status-codes.ts';
 import { ToolStatusCode as Status } from '../schema/status-codes.ts';
 import { StrParser } from './str-parser.ts';
@@ -98,7 +99,10 @@ export class ToolParser extends StrParser {
         message: `This parser renders "${this.toolType}" calls, not "${String(parsed.toolType)}"`,
       });
     }
-    const action = typeof parsed.action === 'string' ? parsed.action : toPythonJson(parsed.action);
+    // Lagent: a dict as json.dumps, anything else as str().
+    const action = isPlainObject(parsed.action)
+      ? toPythonJson(parsed.action)
+      : pythonStr(parsed.action);
     return parsed.thought + this.begin + action + this.end;
   }
 }

@@ -1,0 +1,41 @@
+// The README's quickstart must work when pasted: run each TypeScript block as a file at the
+// repository root, as the README tells the reader to.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, test } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..');
+const run = promisify(execFile);
+
+async function readmeBlocks(): Promise<string[]> {
+  const readme = await readFile(join(root, 'README.md'), 'utf8');
+  return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+}
+
+async function runSnippet(code: string): Promise<string> {
+  const file = join(root, `.readme-snippet-${randomUUID()}.ts`);
+  await writeFile(file, code);
+  try {
+    const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 60_000 });
+    return stdout;
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+test('the quickstart agent prints its reply and its memory', async () => {
+  const [quickstart] = await readmeBlocks();
+  const stdout = await runSnippet(quickstart ?? '');
+  expect(stdout).toContain('急');
+  expect(stdout).toContain("[ 'user', 'Agent' ]");
+});
+
+test('the tool-call snippet prints the ActionReturn', async () => {
+  const [, toolCall] = await readmeBlocks();
+  const stdout = await runSnippet(toolCall ?? '');
+  expect(stdout).toContain(`'{"city": "Paris", "sky": "clear"}'`);
+  expect(stdout).toContain("type: 'Weather'");
+});
