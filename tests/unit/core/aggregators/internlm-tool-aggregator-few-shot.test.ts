@@ -7,7 +7,7 @@ import {
   PluginParser,
   createAgentMessage,
 } from '../../../../core/index.ts';
-import type { FewShotMessage, ToolParser } from '../../../../core/index.ts';
+import type { FewShotMessage } from '../../../../core/index.ts';
 
 const name = 'internlm';
 
