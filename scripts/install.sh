@@ -96,6 +96,14 @@ ensure_node() {
     fi
     log "installing node@$NODE_MIN_MAJOR from the npm registry into ${NODE_PREFIX#"$REPO"/}"
     mkdir -p "$NODE_PREFIX"
+    # The node package's install script runs a nested npm with the prefix's own config, so a
+    # CA bundle set in the global npmrc is lost there: pass it on through the environment.
+    local cafile
+    cafile="$(npm config get cafile 2>/dev/null || true)"
+    if [[ -n "$cafile" && "$cafile" != "null" && -f "$cafile" ]]; then
+      export npm_config_cafile="$cafile"
+      export NODE_EXTRA_CA_CERTS="${NODE_EXTRA_CA_CERTS:-$cafile}"
+    fi
     npm install --prefix "$NODE_PREFIX" "node@$NODE_MIN_MAJOR" \
       --no-save --no-package-lock --no-audit --no-fund --loglevel=error >/dev/null ||
       die "npm install node@$NODE_MIN_MAJOR failed"
