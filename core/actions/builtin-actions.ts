@@ -45,24 +45,25 @@ function nonEmptyText(inputs: unknown): string | undefined {
   return text === '' || text === '{}' ? undefined : text;
 }
 
-/** Lagent's `InvalidAction`: answers calls to tools that do not exist. */
-export class InvalidAction extends RawInputAction {
-  readonly name = 'InvalidAction';
+/** An action whose answer is always an error: the model called something it should not have. */
+abstract class RefusingAction extends RawInputAction {
   readonly parameterName = 'err_msg';
-  readonly summary = 'Answers a call to an action that does not exist.';
   readonly errMsg: string;
 
-  constructor({ errMsg = DEFAULT_INVALID_ACTION_MESSAGE }: { errMsg?: string } = {}) {
+  constructor(errMsg: string) {
     super();
     this.errMsg = errMsg;
   }
+
+  /** The errmsg for these inputs. */
+  protected abstract message(inputs: unknown): string;
 
   run({ inputs }: RunActionOptions): Promise<ActionReturn> {
     return Promise.resolve(
       createActionReturn({
         args: { text: inputs ?? null },
         type: this.name,
-        errmsg: typeof inputs === 'string' && inputs !== '' ? inputs : this.errMsg,
+        errmsg: this.message(inputs),
         state: ActionStatusCode.API_ERROR,
         valid: ActionValidCode.INVALID,
       }),
@@ -70,28 +71,31 @@ export class InvalidAction extends RawInputAction {
   }
 }
 
-/** Lagent's `NoAction`: answers a reply that should have held a tool call and did not parse. */
-export class NoAction extends RawInputAction {
-  readonly name = 'NoAction';
-  readonly parameterName = 'err_msg';
-  readonly summary = 'Answers a reply that does not follow the tool-call format.';
-  readonly errMsg: string;
+/** Lagent's `InvalidAction`: answers calls to tools that do not exist. */
+export class InvalidAction extends RefusingAction {
+  readonly name = 'InvalidAction';
+  readonly summary = 'Answers a call to an action that does not exist.';
 
-  constructor({ errMsg = DEFAULT_NO_ACTION_MESSAGE }: { errMsg?: string } = {}) {
-    super();
-    this.errMsg = errMsg;
+  constructor({ errMsg = DEFAULT_INVALID_ACTION_MESSAGE }: { errMsg?: string } = {}) {
+    super(errMsg);
   }
 
-  run({ inputs }: RunActionOptions): Promise<ActionReturn> {
-    return Promise.resolve(
-      createActionReturn({
-        args: { text: inputs ?? null },
-        type: this.name,
-        errmsg: this.errMsg,
-        state: ActionStatusCode.API_ERROR,
-        valid: ActionValidCode.INVALID,
-      }),
-    );
+  protected message(inputs: unknown): string {
+    return typeof inputs === 'string' && inputs !== '' ? inputs : this.errMsg;
+  }
+}
+
+/** Lagent's `NoAction`: answers a reply that should have held a tool call and did not parse. */
+export class NoAction extends RefusingAction {
+  readonly name = 'NoAction';
+  readonly summary = 'Answers a reply that does not follow the tool-call format.';
+
+  constructor({ errMsg = DEFAULT_NO_ACTION_MESSAGE }: { errMsg?: string } = {}) {
+    super(errMsg);
+  }
+
+  protected message(): string {
+    return this.errMsg;
   }
 }
 
