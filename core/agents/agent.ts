@@ -7,6 +7,7 @@ import type { RemovableHandle } from '../hooks/hook.ts';
 import { deepCopy } from '../internal/deep-copy.ts';
 import type {
   ChatModel,
+  ChatRequest,
   ChatResponse,
   GenerationOverrides,
   OpenAIToolDefinition,
@@ -148,13 +149,7 @@ export class Agent<OPTIONS extends AgentCallOptions = AgentCallOptions> implemen
     messages: AgentMessage[],
     options: AgentForwardOptions<OPTIONS>,
   ): Promise<AgentMessage | string> {
-    const response = await this.requireLlm().chat({
-      ...pickGenerationOverrides(options),
-      messages: this.aggregate(messages, options.sessionId),
-      sessionId: options.sessionId,
-      ...(this.tools?.length ? { tools: [...this.tools] } : {}),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    const response = await this.requireLlm().chat(this.#chatRequest(messages, options));
     return this.toReply(response);
   }
 
@@ -166,16 +161,10 @@ export class Agent<OPTIONS extends AgentCallOptions = AgentCallOptions> implemen
     messages: AgentMessage[],
     options: AgentForwardOptions<OPTIONS>,
   ): AsyncGenerator<AgentStreamEvent, AgentMessage | string> {
-    if (this.forward !== Agent.prototype.forward || !this.requireLlm().streamChat) {
-      return await this.forward(messages, options);
-    }
-    const stream = this.requireLlm().streamChat!({
-      ...pickGenerationOverrides(options),
-      messages: this.aggregate(messages, options.sessionId),
-      sessionId: options.sessionId,
-      ...(this.tools?.length ? { tools: [...this.tools] } : {}),
-      ...(options.signal === undefined ? {} : { signal: options.signal }),
-    });
+    // A subclass with its own forward streams just its final message.
+    const llm = this.forward === Agent.prototype.forward ? this.requireLlm() : undefined;
+    if (!llm?.streamChat) return await this.forward(messages, options);
+    const stream = llm.streamChat(this.#chatRequest(messages, options));
     let last: ChatResponse = { content: '', toolCalls: [], finishReason: null };
     for await (const chunk of stream) {
       last = {
@@ -303,6 +292,19 @@ export class Agent<OPTIONS extends AgentCallOptions = AgentCallOptions> implemen
       if (replaced) response = replaced;
     }
     return response;
+  }
+
+  #chatRequest(
+    messages: readonly AgentMessage[],
+    options: AgentForwardOptions<OPTIONS>,
+  ): ChatRequest {
+    return {
+      ...pickGenerationOverrides(options),
+      messages: this.aggregate(messages, options.sessionId),
+      sessionId: options.sessionId,
+      ...(this.tools?.length ? { tools: [...this.tools] } : {}),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    };
   }
 
   #tryParse(text: string): unknown {
