@@ -11,3 +11,9 @@ export {
   StateDictMismatchError,
   ToolDefinitionError,
 } from './agent-errors.ts';
+export {
+  SandboxClosedError,
+  SandboxCrashedError,
+  SandboxLimitError,
+  SandboxUnavailableError,
+} from './sandbox-errors.ts';

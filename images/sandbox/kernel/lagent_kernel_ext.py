@@ -1,0 +1,51 @@
+"""IPython extension loaded into every sandbox kernel (--IPKernelApp.extensions).
+
+1. Output written straight to file descriptors 1 and 2 (C libraries, subprocesses,
+   os.write) is captured here rather than by ipykernel, whose reader decodes each chunk as
+   strict UTF-8 and stops for good at the first invalid or split byte sequence. This reader
+   decodes incrementally and replaces what is invalid, so the code cannot switch it off.
+2. ipykernel flushes stdout and stderr before and after each execution, and every flush
+   waits for a round trip through its IOPub thread even when nothing was written. Skipping
+   the wait when the buffer is empty takes about a millisecond off every execution and
+   changes no output: anything written later schedules its own flush.
+"""
+
+import codecs
+import os
+import sys
+import threading
+
+from ipykernel.iostream import OutStream
+
+_flush = OutStream.flush
+
+
+def _flush_if_written(self):
+    with self._buffer_lock:
+        empty = self._buffer.tell() == 0
+    if not empty:
+        _flush(self)
+
+
+def _capture_fd(fd, stream):
+    read_end, write_end = os.pipe()
+    os.dup2(write_end, fd)
+    os.close(write_end)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+
+    def pump():
+        while True:
+            data = os.read(read_end, 65536)
+            if not data:
+                return
+            text = decoder.decode(data)
+            if text:
+                stream.write(text)
+
+    threading.Thread(target=pump, name=f"lagent-fd{fd}", daemon=True).start()
+
+
+def load_ipython_extension(ipython):
+    OutStream.flush = _flush_if_written
+    _capture_fd(1, sys.stdout)
+    _capture_fd(2, sys.stderr)

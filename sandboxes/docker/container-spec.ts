@@ -1,0 +1,84 @@
+import type { ContainerCreateOptions } from 'dockerode';
+import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
+import { SANDBOX_WORKDIR } from './docker-sandbox-options.ts';
+import { sandboxSeccompProfile } from './seccomp-profile.ts';
+
+const MB = 1024 * 1024;
+
+/** Labels that mark a container as a sandbox of this project, and who owns it. */
+export const SANDBOX_LABEL = 'lagent-ts.sandbox';
+export const OWNER_LABEL = 'lagent-ts.owner';
+export const SESSION_LABEL = 'lagent-ts.session';
+
+/**
+ * The container: the driver as its process (under docker-init, which reaps zombies), stdin
+ * open for the host's commands and closed when the host goes away, so a container whose
+ * owner died stops by itself and is removed.
+ */
+export function containerSpec({
+  name,
+  options,
+  owner,
+  sessionId,
+}: {
+  name: string;
+  options: ResolvedDockerSandboxOptions;
+  owner: string;
+  sessionId?: string | undefined;
+}): ContainerCreateOptions {
+  const uid = options.user.split(':')[0] ?? '1000';
+  const gid = options.user.split(':')[1] ?? uid;
+  const tmpfs = (sizeMb: number, mode: string) =>
+    `rw,nosuid,nodev,noexec,size=${sizeMb}m,nr_inodes=${options.tmpfsInodes},mode=${mode},uid=${uid},gid=${gid}`;
+  const seccomp =
+    options.seccomp === 'engine-default'
+      ? []
+      : [
+          `seccomp=${JSON.stringify(options.seccomp === 'strict' ? sandboxSeccompProfile() : options.seccomp)}`,
+        ];
+  return {
+    name,
+    Image: options.image,
+    User: options.user,
+    WorkingDir: SANDBOX_WORKDIR,
+    Env: Object.entries(options.envs).map(([key, value]) => `${key}=${value}`),
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    Tty: false,
+    NetworkDisabled: options.network === 'none',
+    Labels: {
+      ...options.labels,
+      [SANDBOX_LABEL]: '1',
+      [OWNER_LABEL]: owner,
+      ...(sessionId === undefined ? {} : { [SESSION_LABEL]: sessionId }),
+    },
+    HostConfig: {
+      AutoRemove: true,
+      Init: true,
+      Runtime: options.runtime,
+      NetworkMode: options.network,
+      ReadonlyRootfs: options.readOnlyRoot,
+      // noexec: a binary the code drops cannot be run; code runs through the interpreter.
+      Tmpfs: {
+        '/tmp': tmpfs(options.tmpSizeMb, '1777'),
+        [SANDBOX_WORKDIR]: tmpfs(options.workdirSizeMb, '0755'),
+      },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true', ...seccomp],
+      Memory: options.memoryMb * MB,
+      MemorySwap: options.memoryMb * MB,
+      NanoCpus: Math.round(options.cpus * 1e9),
+      PidsLimit: options.pidsLimit,
+      Ulimits: [
+        { Name: 'nofile', Soft: options.openFiles, Hard: options.openFiles },
+        { Name: 'fsize', Soft: options.fileSizeMb * MB, Hard: options.fileSizeMb * MB },
+        { Name: 'core', Soft: 0, Hard: 0 },
+      ],
+      IpcMode: 'private',
+      ShmSize: 16 * MB,
+    },
+  };
+}

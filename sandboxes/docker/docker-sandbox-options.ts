@@ -1,0 +1,107 @@
+import type { SeccompProfile } from './seccomp-profile.ts';
+
+/** Hardening and resource limits of one sandbox container. Every field has a default. */
+export interface SandboxLimits {
+  /** Memory limit, swap included. @default 512 */
+  memoryMb: number;
+  /** CPU share (1 = one core). @default 1 */
+  cpus: number;
+  /** Processes and threads. @default 128 */
+  pidsLimit: number;
+  /** Size of the /tmp tmpfs. @default 64 */
+  tmpSizeMb: number;
+  /** Size of the work directory tmpfs (/workspace). @default 256 */
+  workdirSizeMb: number;
+  /** Files and directories per tmpfs, so inodes run out before the host's do. @default 16384 */
+  tmpfsInodes: number;
+  /** Largest file a process may write (RLIMIT_FSIZE). @default 128 */
+  fileSizeMb: number;
+  /** Open files per process (RLIMIT_NOFILE). @default 1024 */
+  openFiles: number;
+}
+
+export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
+  memoryMb: 512,
+  cpus: 1,
+  pidsLimit: 128,
+  tmpSizeMb: 64,
+  workdirSizeMb: 256,
+  tmpfsInodes: 16_384,
+  fileSizeMb: 128,
+  openFiles: 1024,
+});
+
+export type ContainerRuntime = 'runc' | 'runsc';
+
+export interface DockerSandboxOptions extends Partial<SandboxLimits> {
+  /** Image to run. @default the tag of this version's recipe (`sandboxImageTag()`) */
+  image?: string;
+  /** 'runsc' runs the container under gVisor. @default 'runc' */
+  runtime?: ContainerRuntime;
+  /**
+   * Docker network. 'none' leaves only loopback; anything else is an explicit opt-in to
+   * network access. @default 'none'
+   */
+  network?: string;
+  /** @default true */
+  readOnlyRoot?: boolean;
+  /** uid:gid of the sandbox processes. @default '1000:1000' */
+  user?: string;
+  /** 'strict' is this project's profile; 'engine-default' the engine's own. @default 'strict' */
+  seccomp?: 'strict' | 'engine-default' | SeccompProfile;
+  /** Output kept per execution (stdout, stderr and results together). @default 1_000_000 */
+  maxOutputBytes?: number;
+  /** Largest file `readFile` / `writeFile` move. @default 32 MB */
+  maxFileBytes?: number;
+  /** After an interrupt, how long the code has to stop before the kernel is restarted. @default 2_000 */
+  interruptGraceMs?: number;
+  /** How long a kernel restart may take before the container is killed. @default 20_000 */
+  restartGraceMs?: number;
+  /** How long a new container may take to report a ready kernel. @default 60_000 */
+  startTimeoutMs?: number;
+  /** Extra container labels. */
+  labels?: Readonly<Record<string, string>>;
+  /** Environment variables of every session. */
+  envs?: Readonly<Record<string, string>>;
+}
+
+export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
+export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_INTERRUPT_GRACE_MS = 2_000;
+export const DEFAULT_RESTART_GRACE_MS = 20_000;
+export const DEFAULT_START_TIMEOUT_MS = 60_000;
+export const DEFAULT_SANDBOX_USER = '1000:1000';
+export const SANDBOX_WORKDIR = '/workspace';
+
+export type ResolvedDockerSandboxOptions = SandboxLimits &
+  Required<Omit<DockerSandboxOptions, keyof SandboxLimits | 'labels' | 'envs'>> & {
+    labels: Readonly<Record<string, string>>;
+    envs: Readonly<Record<string, string>>;
+  };
+
+export function resolveDockerSandboxOptions(
+  options: DockerSandboxOptions,
+  defaultImage: string,
+): ResolvedDockerSandboxOptions {
+  const limits: Record<string, number> = { ...DEFAULT_SANDBOX_LIMITS };
+  for (const key of Object.keys(DEFAULT_SANDBOX_LIMITS) as (keyof SandboxLimits)[]) {
+    const value = options[key];
+    if (value !== undefined) limits[key] = value;
+  }
+  return {
+    ...(limits as unknown as SandboxLimits),
+    image: options.image ?? defaultImage,
+    runtime: options.runtime ?? 'runc',
+    network: options.network ?? 'none',
+    readOnlyRoot: options.readOnlyRoot ?? true,
+    user: options.user ?? DEFAULT_SANDBOX_USER,
+    seccomp: options.seccomp ?? 'strict',
+    maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
+    interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
+    restartGraceMs: options.restartGraceMs ?? DEFAULT_RESTART_GRACE_MS,
+    startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
+    labels: options.labels ?? {},
+    envs: options.envs ?? {},
+  };
+}

@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import Dockerode from 'dockerode';
+import type { CreateSandboxOptions, SandboxInfo, SandboxProvider } from '../../core/index.ts';
+import { SandboxLimitError, SandboxUnavailableError } from '../../core/index.ts';
+import type { ContainerHandle } from './container-launcher.ts';
+import { launchContainer } from './container-launcher.ts';
+import type { SandboxEngine } from './docker-sandbox.ts';
+import { DockerSandbox } from './docker-sandbox.ts';
+import type {
+  DockerSandboxOptions,
+  ResolvedDockerSandboxOptions,
+} from './docker-sandbox-options.ts';
+import { resolveDockerSandboxOptions } from './docker-sandbox-options.ts';
+import { OomWatcher } from './oom-watcher.ts';
+import { ownerId, removeOrphans, removeOwnedContainers } from './orphans.ts';
+import { imageExists, sandboxImageTag } from './sandbox-image.ts';
+import { WarmPool } from './warm-pool.ts';
+
+export const DEFAULT_POOL_SIZE = 2;
+export const DEFAULT_MAX_SESSIONS = 32;
+export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
+export const DEFAULT_NAME_PREFIX = 'lagent-sandbox';
+
+export interface DockerSandboxProviderOptions extends DockerSandboxOptions {
+  /** The engine. @default new Dockerode() (DOCKER_HOST is honoured: unix, tcp or ssh) */
+  docker?: Dockerode;
+  /** Ready containers kept waiting for a session. @default DEFAULT_POOL_SIZE */
+  poolSize?: number;
+  /** Open sessions at most; one more is a SandboxLimitError. @default DEFAULT_MAX_SESSIONS */
+  maxSessions?: number;
+  /** A session unused this long is closed. 0 keeps sessions forever. @default DEFAULT_IDLE_TIMEOUT_MS */
+  idleTimeoutMs?: number;
+  /** Container names start with this (tests use a unique one). @default DEFAULT_NAME_PREFIX */
+  namePrefix?: string;
+  /** Remove this host's sandbox containers whose owner process is dead, at start. @default true */
+  removeOrphans?: boolean;
+  /** Close every sandbox on SIGINT / SIGTERM, then let the signal do its work. @default true */
+  handleExitSignals?: boolean;
+  /** Called with errors of background work (pool refills). @default ignored */
+  onError?: (error: unknown) => void;
+}
+
+type ProviderSettings = Required<
+  Pick<DockerSandboxProviderOptions, 'maxSessions' | 'idleTimeoutMs' | 'namePrefix'>
+>;
+
+/**
+ * Docker sandboxes: one container with a Jupyter kernel per session, hardened by default,
+ * with a warm pool, a session cap, idle reclaim and orphan clean-up.
+ */
+export class DockerSandboxProvider implements SandboxProvider {
+  readonly docker: Dockerode;
+  readonly options: ResolvedDockerSandboxOptions;
+  readonly owner = ownerId(randomUUID().slice(0, 8));
+  readonly #sessions = new Set<DockerSandbox>();
+  readonly #pool: WarmPool;
+  readonly #oom: OomWatcher;
+  readonly #settings: ProviderSettings;
+  readonly #reaper: NodeJS.Timeout | undefined;
+  readonly #onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  #closed = false;
+
+  private constructor({
+    docker,
+    options,
+    oom,
+    settings,
+  }: {
+    docker: Dockerode;
+    options: DockerSandboxProviderOptions;
+    oom: OomWatcher;
+    settings: ProviderSettings;
+  }) {
+    this.docker = docker;
+    this.options = resolveDockerSandboxOptions(options, options.image ?? sandboxImageTag());
+    this.#oom = oom;
+    this.#settings = settings;
+    this.#pool = new WarmPool({
+      size: options.poolSize ?? DEFAULT_POOL_SIZE,
+      launch: () => this.#launch(undefined),
+      onError: options.onError ?? (() => undefined),
+    });
+    if (settings.idleTimeoutMs > 0) {
+      this.#reaper = setInterval(
+        () => void this.#reapIdle(),
+        Math.min(30_000, Math.max(250, settings.idleTimeoutMs / 4)),
+      );
+      this.#reaper.unref();
+    }
+    if (options.handleExitSignals ?? true) {
+      this.#onSignal = (signal) => void this.#closeOnSignal(signal);
+      process.once('SIGINT', this.#onSignal);
+      process.once('SIGTERM', this.#onSignal);
+    }
+  }
+
+  /**
+   * Checks the engine and the image, removes orphans, starts watching for OOM events and
+   * starts filling the pool. Throws SandboxUnavailableError when the engine or image is missing.
+   */
+  static async start(options: DockerSandboxProviderOptions = {}): Promise<DockerSandboxProvider> {
+    const docker = options.docker ?? new Dockerode();
+    try {
+      await docker.ping();
+    } catch (error) {
+      throw new SandboxUnavailableError({
+        message: `The Docker engine does not answer: ${String(error)}`,
+        cause: error,
+      });
+    }
+    const image = options.image ?? sandboxImageTag();
+    if (!(await imageExists(docker, image))) {
+      throw new SandboxUnavailableError({
+        message: `Image ${image} is missing: run \`npm run build:image\``,
+      });
+    }
+    if (options.removeOrphans ?? true) await removeOrphans({ docker });
+    const oom = await OomWatcher.start({ docker });
+    return new DockerSandboxProvider({
+      docker,
+      options,
+      oom,
+      settings: {
+        maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
+        idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        namePrefix: options.namePrefix ?? DEFAULT_NAME_PREFIX,
+      },
+    });
+  }
+
+  /** Waits until the warm pool is full. */
+  async warmUp({ timeoutMs }: { timeoutMs?: number } = {}): Promise<void> {
+    await this.#pool.filled(timeoutMs === undefined ? {} : { timeoutMs });
+  }
+
+  /** A session: a pooled container if one is ready, else a new one. */
+  async create({ sessionId, signal }: CreateSandboxOptions = {}): Promise<DockerSandbox> {
+    this.#assertOpen();
+    if (this.#sessions.size >= this.#settings.maxSessions) {
+      throw new SandboxLimitError({
+        message: `All ${this.#settings.maxSessions} sandbox sessions are in use (maxSessions)`,
+      });
+    }
+    const placeholder = {} as DockerSandbox; // holds the slot while the container starts
+    this.#sessions.add(placeholder);
+    try {
+      const handle = await this.#acquire({ sessionId, signal });
+      const sandbox = new DockerSandbox({ engine: this.#engine(), handle, sessionId });
+      this.#sessions.add(sandbox);
+      return sandbox;
+    } finally {
+      this.#sessions.delete(placeholder);
+    }
+  }
+
+  list(): SandboxInfo[] {
+    return [...this.#sessions]
+      .filter((sandbox) => sandbox instanceof DockerSandbox)
+      .map((sandbox) => ({
+        id: sandbox.id,
+        sessionId: sandbox.sessionId,
+        createdAt: sandbox.createdAt,
+        busy: sandbox.busy,
+      }));
+  }
+
+  /** Ready containers in the warm pool. */
+  get pooled(): number {
+    return this.#pool.available;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#reaper);
+    if (this.#onSignal) {
+      process.removeListener('SIGINT', this.#onSignal);
+      process.removeListener('SIGTERM', this.#onSignal);
+    }
+    await Promise.all([
+      this.#pool.close(),
+      ...[...this.#sessions].map((sandbox) => sandbox.close()),
+    ]);
+    this.#oom.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #engine(): SandboxEngine {
+    return {
+      options: this.options,
+      acquireContainer: (options) => this.#acquire(options),
+      wasOutOfMemory: (options) => this.#oom.outOfMemorySince(options),
+      released: (sandbox) => this.#sessions.delete(sandbox),
+    };
+  }
+
+  async #acquire({
+    sessionId,
+    signal,
+  }: {
+    sessionId: string | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<ContainerHandle> {
+    return this.#pool.take() ?? (await this.#launch(sessionId, signal));
+  }
+
+  #launch(sessionId: string | undefined, signal?: AbortSignal): Promise<ContainerHandle> {
+    return launchContainer({
+      docker: this.docker,
+      options: this.options,
+      owner: this.owner,
+      namePrefix: this.#settings.namePrefix,
+      sessionId,
+      signal,
+    });
+  }
+
+  async #reapIdle(): Promise<void> {
+    const now = Date.now();
+    const idle = [...this.#sessions].filter(
+      (sandbox) =>
+        sandbox instanceof DockerSandbox &&
+        !sandbox.busy &&
+        now - sandbox.lastUsedAt > this.#settings.idleTimeoutMs,
+    );
+    await Promise.all(idle.map((sandbox) => sandbox.close()));
+  }
+
+  async #closeOnSignal(signal: NodeJS.Signals): Promise<void> {
+    const deadline = setTimeout(() => process.kill(process.pid, signal), 10_000);
+    try {
+      await this.close();
+      await removeOwnedContainers({ docker: this.docker, owner: this.owner });
+    } finally {
+      clearTimeout(deadline);
+      // Our listener is gone: re-raising lets the default action (or other handlers) run.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed)
+      throw new SandboxUnavailableError({ message: 'The sandbox provider is closed' });
+  }
+}

@@ -1,0 +1,37 @@
+export type {
+  ContainerRuntime,
+  DockerSandboxOptions,
+  ResolvedDockerSandboxOptions,
+  SandboxLimits,
+} from './docker-sandbox-options.ts';
+export {
+  DEFAULT_INTERRUPT_GRACE_MS,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_RESTART_GRACE_MS,
+  DEFAULT_SANDBOX_LIMITS,
+  DEFAULT_SANDBOX_USER,
+  DEFAULT_START_TIMEOUT_MS,
+  SANDBOX_WORKDIR,
+} from './docker-sandbox-options.ts';
+export type { DockerSandboxProviderOptions } from './docker-sandbox-provider.ts';
+export {
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_NAME_PREFIX,
+  DEFAULT_POOL_SIZE,
+  DockerSandboxProvider,
+} from './docker-sandbox-provider.ts';
+export { DockerSandbox } from './docker-sandbox.ts';
+export type { SeccompProfile } from './seccomp-profile.ts';
+export { ALLOWED_SYSCALLS, sandboxSeccompProfile } from './seccomp-profile.ts';
+export { OWNER_LABEL, SANDBOX_LABEL, SESSION_LABEL } from './container-spec.ts';
+export { removeOrphans } from './orphans.ts';
+export {
+  baseImageTag,
+  buildSandboxImage,
+  IMAGE_REPOSITORY,
+  sandboxImageTag,
+  sandboxRecipeDir,
+} from './sandbox-image.ts';
+export { sanitizeText } from './output-sanitizer.ts';
