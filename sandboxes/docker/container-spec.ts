@@ -4,6 +4,8 @@ import { SANDBOX_WORKDIR } from './docker-sandbox-options.ts';
 import { sandboxSeccompProfile } from './seccomp-profile.ts';
 
 const MB = 1024 * 1024;
+// Host threads gVisor's sentry may use besides the sandbox's own processes.
+const RUNSC_HOST_THREADS = 512;
 
 /** Labels that mark a container as a sandbox of this project, and who owns it. */
 export const SANDBOX_LABEL = 'lagent-ts.sandbox';
@@ -71,8 +73,16 @@ export function containerSpec({
       Memory: options.memoryMb * MB,
       MemorySwap: options.memoryMb * MB,
       NanoCpus: Math.round(options.cpus * 1e9),
-      PidsLimit: options.pidsLimit,
+      // gVisor runs the sandbox's processes inside its own kernel, so the pids cgroup counts
+      // only the sentry's host threads (it needs about a hundred); RLIMIT_NPROC, which gVisor
+      // enforces per sandbox, limits the code's processes. Under runc RLIMIT_NPROC would be
+      // shared by every container of the same uid, so the pids cgroup does the job there.
+      PidsLimit:
+        options.runtime === 'runsc' ? RUNSC_HOST_THREADS + options.pidsLimit : options.pidsLimit,
       Ulimits: [
+        ...(options.runtime === 'runsc'
+          ? [{ Name: 'nproc', Soft: options.pidsLimit, Hard: options.pidsLimit }]
+          : []),
         { Name: 'nofile', Soft: options.openFiles, Hard: options.openFiles },
         { Name: 'fsize', Soft: options.fileSizeMb * MB, Hard: options.fileSizeMb * MB },
         { Name: 'core', Soft: 0, Hard: 0 },

@@ -95,7 +95,19 @@ export class ExecutionCollector {
     return true;
   }
 
-  #stream(name: 'stdout' | 'stderr', text: string): void {
+  #stream(name: 'stdout' | 'stderr', received: string): void {
+    let text = received;
+    const bytes = Buffer.byteLength(text);
+    if (bytes > this.#remaining && this.#remaining > 0) {
+      // Keep the head of a chunk that overflows the cap (a partial character is dropped).
+      const head = Buffer.from(text)
+        .subarray(0, this.#remaining)
+        .toString('utf8')
+        .replace(/\uFFFD$/, '');
+      this.#dropped += bytes - Buffer.byteLength(head);
+      this.#remaining = Buffer.byteLength(head);
+      text = head;
+    }
     if (!this.#take(Buffer.byteLength(text))) return;
     this.execution.logs[name].push(text);
     const message: OutputMessage = { line: text, timestamp: Date.now(), error: name === 'stderr' };

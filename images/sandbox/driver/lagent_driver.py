@@ -11,6 +11,7 @@ process says as untrusted and enforces every limit and deadline itself.
 import base64
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -46,7 +47,7 @@ class Channel:
     """Newline-delimited JSON to the host on the original stdout."""
 
     def __init__(self):
-        self.out = os.fdopen(os.dup(1), "wb", buffering=0)
+        self.fd = os.dup(1)
         # Nothing else in this process may write to the channel by accident.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
@@ -54,7 +55,14 @@ class Channel:
 
     def send(self, **frame):
         line = json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
-        self.out.write(line + b"\n")
+        view = memoryview(line + b"\n")
+        # stdin and stdout may share one file description (gVisor), which is non-blocking
+        # once stdin is: write in a loop, waiting while the pipe is full.
+        while view:
+            try:
+                view = view[os.write(self.fd, view):]
+            except BlockingIOError:
+                select.select([], [self.fd], [])
 
 
 class Commands:
@@ -260,15 +268,26 @@ class Driver:
 
     # -- kernel messages -----------------------------------------------------------------
     def emit(self, **frame):
+        """Sends output within the execution's byte budget (the host counts again)."""
         current = self.current
-        size = len(json.dumps(frame))
+        if frame["t"] == "stream":
+            encoded = frame["text"].encode()
+            if len(encoded) > current["budget"]:
+                # Keep the head of a chunk that overflows the budget, not nothing.
+                current["dropped"] += len(encoded) - current["budget"]
+                encoded = encoded[: current["budget"]]
+                frame["text"] = encoded.decode("utf-8", "ignore")
+            size = len(encoded)
+        else:
+            size = len(json.dumps(frame))
         # The error is the one frame worth more than the budget; the host caps it anyway.
         if size > current["budget"] and frame["t"] != "error":
             current["dropped"] += size
             current["budget"] = 0
             return
-        current["budget"] -= size
-        self.channel.send(id=current["id"], **frame)
+        current["budget"] = max(0, current["budget"] - size)
+        if size or frame["t"] != "stream":
+            self.channel.send(id=current["id"], **frame)
 
     def on_iopub(self, message):
         current = self.current

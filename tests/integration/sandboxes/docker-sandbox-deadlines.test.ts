@@ -1,0 +1,101 @@
+// Deadlines are enforced from outside the container, in three steps: interrupt the kernel;
+// restart it when the code ignores SIGINT; kill and replace the container when even that
+// hangs. Each says which in the result, and the next call works.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { AbortedError, executionText } from '../../../core/index.ts';
+import type { DockerSandboxProvider } from '../../../sandboxes/docker/index.ts';
+import { RUNTIMES, startTestProvider } from '../../support/docker-sandbox-fixture.ts';
+
+describe.each(RUNTIMES)('Docker sandbox deadlines (%s)', (runtime) => {
+  let provider: DockerSandboxProvider;
+  beforeAll(async () => {
+    provider = await startTestProvider({
+      runtime,
+      poolSize: 1,
+      interruptGraceMs: 1_500,
+      restartGraceMs: 10_000,
+    });
+  });
+  afterAll(async () => {
+    await provider?.close();
+  });
+
+  test('a sleeping cell is interrupted at the deadline and the state is kept', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = "yes"' });
+      const execution = await sandbox.runCode({
+        code: 'import time\ntime.sleep(60)',
+        timeoutMs: 1_000,
+      });
+      expect(execution.timedOut).toBe('interrupted');
+      expect(execution.error?.name).toBe('TimeoutError');
+      expect(execution.error?.value).toContain('exceeded 1000 ms');
+      expect(execution.error?.traceback).toContain('KeyboardInterrupt');
+      expect(executionText(await sandbox.runCode({ code: 'kept' }))).toBe("'yes'");
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a C-level loop that ignores SIGINT makes the kernel restart, losing state', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = "yes"' });
+      const execution = await sandbox.runCode({ code: 'sum(range(10**12))', timeoutMs: 1_000 });
+      expect(execution.timedOut).toBe('restarted');
+      expect(execution.error?.value).toContain('kernel was restarted');
+      const after = await sandbox.runCode({ code: 'print("kept" in globals())' });
+      expect(after.logs.stdout).toEqual(['False\n']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('a driver that stops answering makes the host replace the container', async () => {
+    const sandbox = await provider.create();
+    try {
+      const before = sandbox.containerName;
+      const execution = await sandbox.runCode({
+        code: 'import os, signal, time\nos.kill(os.getppid(), signal.SIGSTOP)\ntime.sleep(60)',
+        timeoutMs: 1_000,
+      });
+      expect(execution.timedOut).toBe('killed');
+      expect(execution.error?.value).toContain('container was replaced');
+      expect(sandbox.containerName).not.toBe(before);
+      expect(executionText(await sandbox.runCode({ code: '6 * 7' }))).toBe('42');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('aborting interrupts the kernel and rejects with AbortedError', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = 1' });
+      const controller = new AbortController();
+      const running = sandbox.runCode({
+        code: 'import time\nfor _ in range(600):\n    time.sleep(0.1)',
+        signal: controller.signal,
+        onStdout: () => undefined,
+      });
+      setTimeout(() => controller.abort(), 500);
+      await expect(running).rejects.toBeInstanceOf(AbortedError);
+      expect(executionText(await sandbox.runCode({ code: 'kept' }))).toBe('1');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('restart() gives a fresh kernel', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = 1' });
+      await sandbox.restart();
+      const after = await sandbox.runCode({ code: 'print("kept" in globals())' });
+      expect(after.logs.stdout).toEqual(['False\n']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
