@@ -138,7 +138,8 @@ ensure_daemon_json() {
       console.error(`[setup] ERROR: ${file} does not hold a JSON object`);
       process.exit(1);
     }
-    const want = { path: runscPath, runtimeArgs: ["--network=none"] };
+    // --oci-seccomp: gVisor applies the container seccomp profile too.
+    const want = { path: runscPath, runtimeArgs: ["--network=none", "--oci-seccomp"] };
     const runtimes = (cfg.runtimes && typeof cfg.runtimes === "object") ? cfg.runtimes : {};
     if (JSON.stringify(runtimes.runsc) === JSON.stringify(want)) process.exit(3);
     cfg.runtimes = { ...runtimes, runsc: want };

@@ -36,7 +36,7 @@ export function containerSpec({
     options.seccomp === 'engine-default'
       ? []
       : [
-          `seccomp=${JSON.stringify(options.seccomp === 'strict' ? sandboxSeccompProfile() : options.seccomp)}`,
+          `seccomp=${JSON.stringify(options.seccomp === 'strict' ? sandboxSeccompProfile({ runtime: options.runtime }) : options.seccomp)}`,
         ];
   return {
     name,

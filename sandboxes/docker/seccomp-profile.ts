@@ -60,8 +60,15 @@ export interface SeccompProfile {
   syscalls: SyscallRule[];
 }
 
-/** The profile, built fresh each time so callers may change their copy. */
-export function sandboxSeccompProfile(): SeccompProfile {
+/**
+ * The profile, built fresh each time so callers may change their copy. Under gVisor clone3
+ * is allowed: its OCI seccomp support ignores `errnoRet`, so the ENOSYS that makes glibc fall
+ * back to clone would arrive as EPERM and no thread could start; and there the Sentry, not
+ * the host kernel, implements clone3 and namespaces.
+ */
+export function sandboxSeccompProfile({
+  runtime = 'runc',
+}: { runtime?: 'runc' | 'runsc' } = {}): SeccompProfile {
   return {
     defaultAction: 'SCMP_ACT_ERRNO',
     defaultErrnoRet: 1,
@@ -75,7 +82,9 @@ export function sandboxSeccompProfile(): SeccompProfile {
       },
       // glibc tries clone3 first and falls back to clone on ENOSYS; clone3's flags live in
       // memory a filter cannot read, so it cannot be allowed safely.
-      { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
+      runtime === 'runsc'
+        ? { names: ['clone3'], action: 'SCMP_ACT_ALLOW' }
+        : { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: ENOSYS },
       // personality() only to query or to select the plain Linux personalities, as Docker allows.
       ...[0x0, 0x8, 0x20000, 0x20008, 0xffffffff].map((value): SyscallRule => ({
         names: ['personality'],
