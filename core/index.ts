@@ -198,4 +198,4 @@ export {
   executionText,
 } from './sandbox/index.ts';
 export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
-export { parseJson, safeParseJson, toPythonJson } from './internal/json.ts';
+export { isPlainObject, parseJson, safeParseJson, toPythonJson } from './internal/json.ts';

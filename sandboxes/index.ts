@@ -1,3 +1,38 @@
-// lagent-ts/sandboxes: implementations of core's Sandbox contract (the Docker/Jupyter
-// sandbox and the isolated-vm sandbox). None is shipped yet; core/sandbox holds the contract.
-export {};
+// lagent-ts/sandboxes: implementations of core's Sandbox contract. The Docker sandbox runs a
+// Jupyter kernel per session in a hardened container (runc or gVisor).
+export type {
+  ContainerRuntime,
+  DockerSandboxOptions,
+  DockerSandboxProviderOptions,
+  ResolvedDockerSandboxOptions,
+  SandboxLimits,
+  SeccompProfile,
+} from './docker/index.ts';
+export {
+  ALLOWED_SYSCALLS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_INTERRUPT_GRACE_MS,
+  DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_NAME_PREFIX,
+  DEFAULT_POOL_SIZE,
+  DEFAULT_RESTART_GRACE_MS,
+  DEFAULT_SANDBOX_LIMITS,
+  DEFAULT_SANDBOX_USER,
+  DEFAULT_START_TIMEOUT_MS,
+  DockerSandbox,
+  DockerSandboxProvider,
+  IMAGE_REPOSITORY,
+  OWNER_LABEL,
+  SANDBOX_LABEL,
+  SANDBOX_WORKDIR,
+  SESSION_LABEL,
+  baseImageTag,
+  buildSandboxImage,
+  removeOrphans,
+  sandboxImageTag,
+  sandboxRecipeDir,
+  sandboxSeccompProfile,
+  sanitizeText,
+} from './docker/index.ts';

@@ -23,3 +23,5 @@ export {
 } from './model-replay/seed-recordings.ts';
 export type { ModelFromEnv } from './cli/model-from-env.ts';
 export { DEFAULT_LIVE_MODEL, modelFromEnv } from './cli/model-from-env.ts';
+export type { CoderOptions } from './agents/coder.ts';
+export { CODE_END, Coder, DEFAULT_CODER_MAX_TURN, DEFAULT_CODER_PROMPT } from './agents/coder.ts';

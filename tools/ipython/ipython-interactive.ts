@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import type {
+  Action,
+  ActionReturn,
+  RunActionOptions,
+  Sandbox,
+  SandboxProvider,
+  SessionId,
+} from '../../core/index.ts';
+import { DEFAULT_EXECUTION_TIMEOUT_MS, DEFAULT_SESSION_ID, defineTool } from '../../core/index.ts';
+import type { ImageOutput } from './execution-result.ts';
+import {
+  DEFAULT_IMAGE_OUTPUT,
+  DEFAULT_MAX_OUTPUT_CHARS,
+  executionToActionReturn,
+} from './execution-result.ts';
+import { extractCode } from './extract-code.ts';
+
+export interface IPythonToolOptions {
+  /** Where sessions come from (e.g. a DockerSandboxProvider). */
+  sandboxes: SandboxProvider;
+  /** Per-call limit, unless the call passes `timeout` (seconds). @default DEFAULT_EXECUTION_TIMEOUT_MS */
+  timeoutMs?: number;
+  /** Text kept for the model; negative keeps all. @default DEFAULT_MAX_OUTPUT_CHARS */
+  maxOutputChars?: number;
+  /** @default DEFAULT_IMAGE_OUTPUT (PNG files in the OS temp directory) */
+  images?: ImageOutput;
+  /** Tool name the model calls. */
+  name?: string;
+}
+
+const parameters = z.object({
+  command: z.string().describe('Python code snippet'),
+  timeout: z.number().int().positive().optional().describe('timeout for execution in seconds'),
+});
+
+/**
+ * Lagent's `IPythonInteractive`, on a sandbox: state is kept per session id, so variables
+ * defined in one call are there in the next call of the same session. `closeSession`
+ * ends a session's sandbox.
+ */
+export class IPythonInteractive implements Action {
+  readonly #tool: Action;
+  readonly #sessions = new Map<SessionId, Promise<Sandbox>>();
+  readonly #options: Required<Omit<IPythonToolOptions, 'name'>>;
+
+  constructor({ name = 'IPythonInteractive', ...options }: IPythonToolOptions) {
+    this.#options = {
+      timeoutMs: DEFAULT_EXECUTION_TIMEOUT_MS,
+      maxOutputChars: DEFAULT_MAX_OUTPUT_CHARS,
+      images: DEFAULT_IMAGE_OUTPUT,
+      ...options,
+    };
+    this.#tool = defineTool({
+      name,
+      description:
+        'Run Python code in a stateful IPython session: variables persist between calls.',
+      parameters,
+      execute: ({ command, timeout }, { sessionId, signal }) =>
+        this.#execute({
+          command,
+          sessionId,
+          ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
+          signal,
+        }),
+    });
+  }
+
+  get name(): string {
+    return this.#tool.name;
+  }
+  get isToolkit(): boolean {
+    return false;
+  }
+  get description(): Action['description'] {
+    return this.#tool.description;
+  }
+  get apis(): Action['apis'] {
+    return this.#tool.apis;
+  }
+
+  run(options: RunActionOptions): Promise<ActionReturn> {
+    return this.#tool.run(options);
+  }
+
+  async #execute({
+    command,
+    sessionId,
+    timeoutMs = this.#options.timeoutMs,
+    signal,
+  }: {
+    command: string;
+    sessionId: SessionId;
+    timeoutMs?: number;
+    signal?: AbortSignal | undefined;
+  }): Promise<ActionReturn> {
+    const sandbox = await this.#sandbox(sessionId);
+    const execution = await sandbox.runCode({
+      code: extractCode(command),
+      timeoutMs,
+      ...(signal === undefined ? {} : { signal }),
+    });
+    return executionToActionReturn({
+      execution,
+      name: this.name,
+      command,
+      maxOutputChars: this.#options.maxOutputChars,
+      images: this.#options.images,
+    });
+  }
+
+  #sandbox(sessionId: SessionId = DEFAULT_SESSION_ID): Promise<Sandbox> {
+    let sandbox = this.#sessions.get(sessionId);
+    if (!sandbox) {
+      sandbox = this.#options.sandboxes.create({ sessionId: String(sessionId) });
+      // A failed start must not stick: the next call tries again.
+      sandbox.catch(() => this.#sessions.delete(sessionId));
+      this.#sessions.set(sessionId, sandbox);
+    }
+    return sandbox;
+  }
+
+  async closeSession(sessionId: SessionId): Promise<void> {
+    const sandbox = this.#sessions.get(sessionId);
+    this.#sessions.delete(sessionId);
+    await (await sandbox?.catch(() => undefined))?.close();
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((sessionId) => this.closeSession(sessionId)));
+  }
+}
