@@ -1,4 +1,8 @@
 // `npm run bench`: every benchmark, each printing its baseline and ratio from the same run.
+// BENCH_ONLY=core|sandbox runs one of them.
 import { benchCoreOverhead } from './core-overhead.ts';
+import { benchSandbox } from './sandbox.ts';
 
-await benchCoreOverhead();
+const only = process.env['BENCH_ONLY'];
+if (!only || only === 'core') await benchCoreOverhead();
+if (!only || only === 'sandbox') await benchSandbox();

@@ -377,6 +377,7 @@ export class DockerSandbox implements Sandbox {
     this.#assertOpen();
     let handle = this.#handle?.alive ? this.#handle : await this.#replaceContainer(signal);
     if (
+      !this.#kernelReady.settled &&
       !(await settleWithin({
         promises: [this.#kernelReady.promise],
         timeoutMs: this.#engine.options.restartGraceMs,

@@ -48,14 +48,23 @@ class Channel:
 
     def __init__(self):
         self.fd = os.dup(1)
+        self.pending = []
         # Nothing else in this process may write to the channel by accident.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
 
     def send(self, **frame):
+        """Queues a frame; `flush` writes what is queued in one go (one hop through Docker)."""
         line = json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
-        view = memoryview(line + b"\n")
+        self.pending.append(line)
+        self.pending.append(b"\n")
+
+    def flush(self):
+        if not self.pending:
+            return
+        view = memoryview(b"".join(self.pending))
+        self.pending.clear()
         # stdin and stdout may share one file description (gVisor), which is non-blocking
         # once stdin is: write in a loop, waiting while the pipe is full.
         while view:
@@ -138,8 +147,15 @@ class Kernel:
         })
 
     def recv(self, socket):
-        _, parts = self.session.feed_identities(socket.recv_multipart(zmq.NOBLOCK), copy=True)
-        return self.session.deserialize(parts, content=True, copy=True)
+        """(parent msg_id bytes, header bytes, content bytes) of the next message.
+
+        Only what the driver looks at is decoded, and only when it is needed: most iopub
+        traffic (status, execute_input) is answered from the raw parent header.
+        """
+        frames = socket.recv_multipart(zmq.NOBLOCK)
+        start = frames.index(b"<IDS|MSG>") + 2  # skip the delimiter and the (empty) signature
+        header, parent, _metadata, content = frames[start:start + 4]
+        return parent, header, content
 
     def wait_ready(self):
         """kernel_info until both the shell reply and an iopub message arrive (no slow joiner)."""
@@ -153,9 +169,9 @@ class Kernel:
             until = time.monotonic() + 0.5
             while time.monotonic() < until and not (info and heard_iopub):
                 for socket, _ in poller.poll(50):
-                    message = self.recv(socket)
-                    if socket is self.shell and message["msg_type"] == "kernel_info_reply":
-                        info = message["content"]
+                    _parent, header, content = self.recv(socket)
+                    if socket is self.shell and json.loads(header)["msg_type"] == "kernel_info_reply":
+                        info = json.loads(content)
                     elif socket is self.iopub:
                         heard_iopub = True
             if info and heard_iopub:
@@ -202,6 +218,7 @@ class Driver:
         info = self.kernel.wait_ready()
         self.channel.send(t="ready", id=request_id, reason=reason, pid=self.kernel.process.pid,
                           implementation=info.get("implementation_version"))
+        self.channel.flush()
 
     def finish(self, status):
         current, self.current = self.current, None
@@ -223,6 +240,7 @@ class Driver:
         elif op == "restart":
             if self.current is not None:
                 self.finish("restarted")
+                self.channel.flush()
             self.start_kernel(request_id, reason="restart")
         elif op == "set_env":
             env = {str(k): str(v) for k, v in (command.get("env") or {}).items()}
@@ -263,7 +281,8 @@ class Driver:
         msg_id = kernel.execute(code, stop_on_error=restore is None)
         if restore:
             kernel.execute(restore, silent=True)
-        self.current = {"id": request_id, "msg_id": msg_id, "reply": False, "idle": False,
+        self.current = {"id": request_id, "msg_id": msg_id, "msg_id_bytes": msg_id.encode(),
+                        "reply": False, "idle": False,
                         "count": None, "status": "ok", "dropped": 0, "budget": budget}
 
     # -- kernel messages -----------------------------------------------------------------
@@ -291,9 +310,16 @@ class Driver:
 
     def on_iopub(self, message):
         current = self.current
-        if current is None or message["parent_header"].get("msg_id") != current["msg_id"]:
+        parent, header, raw = message
+        # A cheap test on the raw bytes first; most messages belong to the running execution.
+        if current is None or current["msg_id_bytes"] not in parent:
             return
-        kind, content = message["msg_type"], message["content"]
+        if json.loads(parent).get("msg_id") != current["msg_id"]:
+            return
+        kind = json.loads(header)["msg_type"]
+        if kind == "execute_input":
+            return
+        content = json.loads(raw)
         if kind == "stream":
             self.emit(t="stream", name=content.get("name", "stdout"), text=content.get("text", ""))
         elif kind in ("execute_result", "display_data"):
@@ -309,12 +335,14 @@ class Driver:
 
     def on_shell(self, message):
         current = self.current
-        if current is None or message["parent_header"].get("msg_id") != current["msg_id"]:
+        parent, header, raw = message
+        if current is None or current["msg_id_bytes"] not in parent:
             return
-        if message["msg_type"] == "execute_reply":
+        if json.loads(header)["msg_type"] == "execute_reply":
+            content = json.loads(raw)
             current["reply"] = True
-            current["count"] = message["content"].get("execution_count")
-            current["status"] = message["content"].get("status", "ok")
+            current["count"] = content.get("execution_count")
+            current["status"] = content.get("status", "ok")
             if current["idle"]:
                 self.finish(current["status"])
 
@@ -323,6 +351,7 @@ class Driver:
         request_id = self.current["id"] if self.current else None
         self.channel.send(t="died", id=request_id, code=code if code >= 0 else None,
                           signal=-code if code < 0 else None)
+        self.channel.flush()  # before the new kernel's start, which takes a while
         self.current = None
         self.start_kernel(reason="died")
 
@@ -361,6 +390,7 @@ class Driver:
                             handler(kernel.recv(socket))
                         except zmq.Again:
                             break
+                self.channel.flush()
                 if kernel.process.poll() is not None:
                     self.on_kernel_death()
 
