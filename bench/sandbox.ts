@@ -8,7 +8,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { Duplex } from 'node:stream';
 import Dockerode from 'dockerode';
 import { parseJson } from '../core/index.ts';
 import type { ContainerRuntime } from '../sandboxes/docker/index.ts';
@@ -138,9 +137,8 @@ async function benchRuntime(runtime: ContainerRuntime): Promise<void> {
     // Memory of an idle session (a fresh one, after it settles).
     const idle = await provider.create();
     await new Promise((resolve) => setTimeout(resolve, 3_000));
-    console.log(
-      `idle session memory: ${(await idleMemoryMb(idle.containerName ?? '')).toFixed(1)} MB`,
-    );
+    const idleMb = await idleMemoryMb(idle.containerName ?? '');
+    console.log(`idle session memory: ${idleMb.toFixed(1)} MB`);
     await idle.close();
     await sandbox.close();
 
@@ -153,7 +151,8 @@ async function benchRuntime(runtime: ContainerRuntime): Promise<void> {
       pooled.push(performance.now() - start);
       await session.close();
     }
-    console.log(line('ready session from the warm pool', summarise(pooled)));
+    const pooledSummary = summarise(pooled);
+    console.log(line('ready session from the warm pool', pooledSummary));
     const cold = await DockerSandboxProvider.start({
       runtime,
       poolSize: 0,
@@ -188,6 +187,18 @@ async function benchRuntime(runtime: ContainerRuntime): Promise<void> {
       `executions per second, 8 sessions busy: ${(total / (durationMs / 1000)).toFixed(0)} (${total} in ${durationMs / 1000} s)`,
     );
     await cold.close();
+    if (runtime === 'runc') {
+      const verdict = (ok: boolean) => (ok ? 'met' : 'MISSED');
+      console.log('targets (runc):');
+      console.log(
+        `  p50 no slower than jupyter_client: ${verdict(apiSummary.p50Ms <= baselineSummary.p50Ms)}`,
+      );
+      console.log(
+        `  p50 within 1 ms of the kernel floor: ${verdict(apiSummary.p50Ms - floorSummary.p50Ms <= 1)}`,
+      );
+      console.log(`  pooled session under 50 ms at p50: ${verdict(pooledSummary.p50Ms < 50)}`);
+      console.log(`  idle session under 100 MB: ${verdict(idleMb < 100)}`);
+    }
   } finally {
     await provider.close();
   }

@@ -114,7 +114,9 @@ export class DockerSandboxProvider implements SandboxProvider {
         message: `Image ${image} is missing: run \`npm run build:image\``,
       });
     }
-    if (options.removeOrphans ?? true) await removeOrphans({ docker });
+    if (options.removeOrphans ?? true) {
+      await removeOrphans({ docker, namePrefix: options.namePrefix ?? DEFAULT_NAME_PREFIX });
+    }
     const oom = await OomWatcher.start({ docker });
     return new DockerSandboxProvider({
       docker,

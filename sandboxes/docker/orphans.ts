@@ -25,12 +25,24 @@ function ownerIsDead(owner: string): boolean {
  * themselves when their owner's attach stream closes; this catches what is left (a
  * container that was never attached, or an engine that missed the hang-up).
  */
-export async function removeOrphans({ docker }: { docker: Dockerode }): Promise<string[]> {
+export async function removeOrphans({
+  docker,
+  namePrefix,
+}: {
+  docker: Dockerode;
+  /** Only containers named `<namePrefix>-…`: a provider sweeps its own family. */
+  namePrefix?: string;
+}): Promise<string[]> {
   const containers = await docker.listContainers({
     all: true,
     filters: { label: [SANDBOX_LABEL] },
   });
-  const orphans = containers.filter((info) => ownerIsDead(info.Labels[OWNER_LABEL] ?? ''));
+  const named = (info: (typeof containers)[number]) =>
+    namePrefix === undefined ||
+    info.Names.some((name) => name.replace(/^\//, '').startsWith(`${namePrefix}-`));
+  const orphans = containers.filter(
+    (info) => named(info) && ownerIsDead(info.Labels[OWNER_LABEL] ?? ''),
+  );
   await Promise.all(
     orphans.map((info) =>
       docker

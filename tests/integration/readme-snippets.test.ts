@@ -33,8 +33,15 @@ test('the quickstart agent prints its reply and its memory', async () => {
   expect(stdout).toContain("[ 'user', 'Agent' ]");
 });
 
+test('the sandbox snippet runs code with state, and has no network', async () => {
+  const [, sandbox] = await readmeBlocks();
+  const stdout = await runSnippet(sandbox ?? '');
+  expect(stdout).toContain("[ '45\\n' ] 4.5");
+  expect(stdout).toContain('OSError');
+});
+
 test('the tool-call snippet prints the ActionReturn', async () => {
-  const [, toolCall] = await readmeBlocks();
+  const [, , toolCall] = await readmeBlocks();
   const stdout = await runSnippet(toolCall ?? '');
   expect(stdout).toContain(`'{"city": "Paris", "sky": "clear"}'`);
   expect(stdout).toContain("type: 'Weather'");

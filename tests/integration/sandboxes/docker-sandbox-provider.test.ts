@@ -135,6 +135,7 @@ describe.each(RUNTIMES)('Docker sandbox provider (%s)', (runtime) => {
   });
 
   test('an orphan that was never attached is removed by the sweep at start-up', async () => {
+    // Swept by prefix, so a concurrent provider's own start-up sweep cannot take it first.
     const name = `orphan-${randomUUID().slice(0, 8)}`;
     // A container left by a dead process on this host (pid 2^22 - 1 is never a live one here).
     await docker.createContainer({
@@ -147,7 +148,7 @@ describe.each(RUNTIMES)('Docker sandbox provider (%s)', (runtime) => {
       HostConfig: { Runtime: runtime },
     });
     try {
-      expect(await removeOrphans({ docker })).toContain(name);
+      expect(await removeOrphans({ docker, namePrefix: 'orphan' })).toContain(name);
       expect(await containersNamed(name)).toEqual([]);
     } finally {
       await docker
