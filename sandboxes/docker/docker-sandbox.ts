@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type {
   Execution,
   ExecutionError,
-  ExecutionStop,
   ReadFileOptions,
   RunCodeOptions,
   Sandbox,
@@ -20,8 +19,11 @@ import { removeContainer } from './container-launcher.ts';
 import type { DriverCommand } from './driver-frames.ts';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { ExecutionCollector } from './execution-collector.ts';
+import type { Outcome, Waiter } from './execution-outcome.ts';
+import { executionWaiter } from './execution-outcome.ts';
 import { Deferred, settleWithin } from './deferred.ts';
-import { describeKernelDeath } from './kernel-death.ts';
+import { enforceDeadline } from './deadline.ts';
+import { describeKernelDeath, describeTimeout } from './execution-errors.ts';
 
 /** What a sandbox needs from its provider. */
 export interface SandboxEngine {
@@ -36,13 +38,6 @@ export interface SandboxEngine {
   /** Called once when the sandbox closes. */
   released(sandbox: DockerSandbox): void;
 }
-
-type Outcome =
-  | { kind: 'end' }
-  | { kind: 'died'; code: number | null; signal: number | null }
-  | { kind: 'lost'; reason: string };
-
-type Waiter = (event: ContainerEvent) => void;
 
 /**
  * One session: a Jupyter kernel in a hardened container, reached through the driver.
@@ -179,18 +174,7 @@ export class DockerSandbox implements Sandbox {
       callbacks,
     });
     const outcome = new Deferred<Outcome>();
-    this.#waiters.set(id, (event) => {
-      if (event.type !== 'frame')
-        outcome.resolve({
-          kind: 'lost',
-          reason: event.type === 'violation' ? event.reason : 'the container stopped',
-        });
-      else if (event.frame.t === 'died')
-        outcome.resolve({ kind: 'died', code: event.frame.code, signal: event.frame.signal });
-      else if (event.frame.t === 'fail')
-        outcome.resolve({ kind: 'lost', reason: event.frame.message });
-      else if (collector.add(event.frame)) outcome.resolve({ kind: 'end' });
-    });
+    this.#waiters.set(id, executionWaiter({ collector, outcome }));
     try {
       handle.connection.send({
         op: 'execute',
@@ -199,13 +183,22 @@ export class DockerSandbox implements Sandbox {
         maxOutputBytes: this.#engine.options.maxOutputBytes,
         ...(envs ? { env: { ...envs } } : {}),
       });
-      const stopped = await this.#deadline({ outcome, timeoutMs, signal });
+      const stopped = await enforceDeadline({
+        done: outcome.promise,
+        timeoutMs,
+        signal,
+        interruptGraceMs: this.#engine.options.interruptGraceMs,
+        interrupt: () => void this.#handle?.connection.send({ op: 'interrupt' }),
+        restartKernel: () => this.#restartKernel(),
+        replaceContainer: async () => void (await this.#replaceContainer()),
+      });
+      if (stopped === 'restarted' || stopped === 'killed') outcome.resolve({ kind: 'end' });
       const result = await outcome.promise;
       if (result.kind === 'died' || result.kind === 'lost') {
         collector.setError(await this.#failure({ result, handle, startedAt }));
       } else if (stopped) {
         collector.setError(
-          this.#timeoutError({
+          describeTimeout({
             stopped,
             timeoutMs,
             aborted: signal?.aborted ?? false,
@@ -223,66 +216,7 @@ export class DockerSandbox implements Sandbox {
     }
   }
 
-  /** Waits for the outcome until the deadline or an abort, then stops the code from outside. */
-  async #deadline({
-    outcome,
-    timeoutMs,
-    signal,
-  }: {
-    outcome: Deferred<Outcome>;
-    timeoutMs: number;
-    signal?: AbortSignal | undefined;
-  }): Promise<ExecutionStop | undefined> {
-    const abort = new Deferred<void>();
-    const onAbort = () => abort.resolve();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const finished = await settleWithin({
-        promises: [outcome.promise, abort.promise],
-        timeoutMs,
-      });
-      if (finished && outcome.settled) return undefined;
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
-    const { interruptGraceMs } = this.#engine.options;
-    this.#handle?.connection.send({ op: 'interrupt' });
-    if (await settleWithin({ promises: [outcome.promise], timeoutMs: interruptGraceMs }))
-      return 'interrupted';
-    if (await this.#restartKernel()) {
-      outcome.resolve({ kind: 'end' });
-      return 'restarted';
-    }
-    await this.#replaceContainer();
-    outcome.resolve({ kind: 'end' });
-    return 'killed';
-  }
-
-  #timeoutError({
-    stopped,
-    timeoutMs,
-    aborted,
-    kernelError,
-  }: {
-    stopped: ExecutionStop;
-    timeoutMs: number;
-    aborted: boolean;
-    kernelError: ExecutionError | null;
-  }): ExecutionError {
-    const how = {
-      interrupted: 'the kernel was interrupted; its state is kept',
-      restarted: 'the code ignored the interrupt, so the kernel was restarted; its state is lost',
-      killed: 'the kernel did not restart, so the container was replaced; its state is lost',
-    }[stopped];
-    return {
-      name: 'TimeoutError',
-      value: aborted
-        ? `The execution was cancelled: ${how}`
-        : `The execution exceeded ${timeoutMs} ms: ${how}`,
-      traceback: kernelError?.traceback ?? '',
-    };
-  }
-
+  /** The error for a kernel that died or a container that was lost, naming the cause. */
   async #failure({
     result,
     handle,

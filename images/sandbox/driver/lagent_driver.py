@@ -11,23 +11,15 @@ process says as untrusted and enforces every limit and deadline itself.
 import base64
 import json
 import os
-import select
 import shutil
 import signal
-import subprocess
-import sys
-import time
-import uuid
 
 import zmq
 
-WORKDIR = os.environ.get("LAGENT_WORKDIR", "/workspace")
-RUNTIME_DIR = "/tmp/lagent"
-KERNEL_START_TIMEOUT_S = 60.0
+from driver_io import Channel, Commands
+from kernel_process import RUNTIME_DIR, WORKDIR, Kernel, kill_strays
+
 DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
-# Shared with the benchmarks, so the kernel they measure is configured like this one.
-with open(os.path.join(os.path.dirname(__file__), "..", "kernel", "kernel_args.json")) as _handle:
-    KERNEL_ARGS = json.load(_handle)
 MIME_KEYS = {
     "text/plain": "text",
     "text/html": "html",
@@ -40,167 +32,6 @@ MIME_KEYS = {
     "application/json": "json",
     "application/javascript": "javascript",
 }
-
-
-class Channel:
-    """Newline-delimited JSON to the host on the original stdout."""
-
-    def __init__(self):
-        self.fd = os.dup(1)
-        self.pending = []
-        # Nothing else in this process may write to the channel by accident.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, 1)
-        os.dup2(devnull, 2)
-
-    def send(self, **frame):
-        """Queues a frame; `flush` writes what is queued in one go (one hop through Docker)."""
-        line = json.dumps(frame, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "replace")
-        self.pending.append(line)
-        self.pending.append(b"\n")
-
-    def flush(self):
-        if not self.pending:
-            return
-        view = memoryview(b"".join(self.pending))
-        self.pending.clear()
-        # stdin and stdout may share one file description (gVisor), which is non-blocking
-        # once stdin is: write in a loop, waiting while the pipe is full.
-        while view:
-            try:
-                view = view[os.write(self.fd, view):]
-            except BlockingIOError:
-                select.select([], [self.fd], [])
-
-
-class Commands:
-    """Host commands from stdin, read without blocking so the main loop polls one fd."""
-
-    def __init__(self):
-        self.fd = sys.stdin.fileno()
-        os.set_blocking(self.fd, False)
-        self.pending = b""
-
-    def read(self):
-        """The complete commands now available; EOF (the host went away) yields exit."""
-        try:
-            chunk = os.read(self.fd, 1 << 20)
-        except BlockingIOError:
-            return []
-        if not chunk:
-            return [{"op": "exit"}]
-        lines = (self.pending + chunk).split(b"\n")
-        self.pending = lines.pop()
-        commands = []
-        for line in lines:
-            try:
-                command = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(command, dict):
-                commands.append(command)
-        return commands
-
-
-class Kernel:
-    """One ipykernel process and the ZeroMQ sockets to it."""
-
-    def __init__(self, context, env):
-        self.context = context
-        # No message signing: everything in this container already runs as the user's code,
-        # so a key would protect nothing, and unsigned messages are cheaper on both ends.
-        self.session_id = uuid.uuid4().hex
-        prefix = os.path.join(RUNTIME_DIR, "kernel-" + uuid.uuid4().hex[:8])
-        ports = {"shell_port": 1, "iopub_port": 2, "stdin_port": 3, "control_port": 4, "hb_port": 5}
-        connection = dict(ports, transport="ipc", ip=prefix, key="", kernel_name="python3")
-        self.connection_file = prefix + ".json"
-        with open(self.connection_file, "w") as handle:
-            json.dump(connection, handle)
-        command = [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
-                   "-f", self.connection_file, *KERNEL_ARGS]
-        self.process = subprocess.Popen(
-            command, cwd=WORKDIR, env=env, stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        try:
-            # The kernel, not this driver, should be what the OOM killer picks.
-            with open(f"/proc/{self.process.pid}/oom_score_adj", "w") as handle:
-                handle.write("1000")
-        except OSError:
-            pass
-        self.shell = context.socket(zmq.DEALER)
-        self.shell.connect(f"ipc://{prefix}-1")
-        self.iopub = context.socket(zmq.SUB)
-        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
-        self.iopub.connect(f"ipc://{prefix}-2")
-
-    def send(self, msg_type, content):
-        # Jupyter wire format by hand: importing jupyter_client would add ~20 MB per session.
-        msg_id = uuid.uuid4().hex
-        header = {"msg_id": msg_id, "msg_type": msg_type, "session": self.session_id,
-                  "username": "sandbox", "version": "5.3",
-                  "date": time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime())}
-        self.shell.send_multipart([b"<IDS|MSG>", b"", json.dumps(header).encode(), b"{}", b"{}",
-                                   json.dumps(content).encode()])
-        return msg_id
-
-    def execute(self, code, silent=False, stop_on_error=True):
-        return self.send("execute_request", {
-            "code": code, "silent": silent, "store_history": not silent,
-            "user_expressions": {}, "allow_stdin": False, "stop_on_error": stop_on_error,
-        })
-
-    def recv(self, socket):
-        """(parent msg_id bytes, header bytes, content bytes) of the next message.
-
-        Only what the driver looks at is decoded, and only when it is needed: most iopub
-        traffic (status, execute_input) is answered from the raw parent header.
-        """
-        frames = socket.recv_multipart(zmq.NOBLOCK)
-        start = frames.index(b"<IDS|MSG>") + 2  # skip the delimiter and the (empty) signature
-        header, parent, _metadata, content = frames[start:start + 4]
-        return parent, header, content
-
-    def wait_ready(self):
-        """kernel_info until both the shell reply and an iopub message arrive (no slow joiner)."""
-        deadline = time.monotonic() + KERNEL_START_TIMEOUT_S
-        poller = zmq.Poller()
-        poller.register(self.shell, zmq.POLLIN)
-        poller.register(self.iopub, zmq.POLLIN)
-        info, heard_iopub = None, False
-        while time.monotonic() < deadline and self.process.poll() is None:
-            self.send("kernel_info_request", {})
-            until = time.monotonic() + 0.5
-            while time.monotonic() < until and not (info and heard_iopub):
-                for socket, _ in poller.poll(50):
-                    _parent, header, content = self.recv(socket)
-                    if socket is self.shell and json.loads(header)["msg_type"] == "kernel_info_reply":
-                        info = json.loads(content)
-                    elif socket is self.iopub:
-                        heard_iopub = True
-            if info and heard_iopub:
-                return info
-        raise RuntimeError("the kernel did not start")
-
-    def stop(self):
-        for socket in (self.shell, self.iopub):
-            socket.close(linger=0)
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        for suffix in ("-1", "-2", "-3", "-4", "-5", ".json"):
-            try:
-                os.unlink(self.connection_file[:-5] + suffix)
-            except OSError:
-                pass
-
-
-def kill_strays():
-    """Kill every process this user may signal except this one: what user code left behind."""
-    try:
-        os.kill(-1, signal.SIGKILL)
-    except OSError:
-        pass
 
 
 class Driver:

@@ -1,5 +1,5 @@
 import { constants } from 'node:os';
-import type { ExecutionError } from '../../core/index.ts';
+import type { ExecutionError, ExecutionStop } from '../../core/index.ts';
 
 const signalNames = new Map<number, string>(
   Object.entries(constants.signals).map(([name, number]) => [number, name]),
@@ -44,5 +44,31 @@ export function describeKernelDeath({
     name: 'KernelDied',
     value: `The kernel died (${cause}); its state is lost and a fresh kernel is ready.`,
     traceback: '',
+  };
+}
+
+/** The error of an execution stopped at its deadline (or by an abort), saying how. */
+export function describeTimeout({
+  stopped,
+  timeoutMs,
+  aborted,
+  kernelError,
+}: {
+  stopped: ExecutionStop;
+  timeoutMs: number;
+  aborted: boolean;
+  kernelError: ExecutionError | null;
+}): ExecutionError {
+  const how = {
+    interrupted: 'the kernel was interrupted; its state is kept',
+    restarted: 'the code ignored the interrupt, so the kernel was restarted; its state is lost',
+    killed: 'the kernel did not restart, so the container was replaced; its state is lost',
+  }[stopped];
+  return {
+    name: 'TimeoutError',
+    value: aborted
+      ? `The execution was cancelled: ${how}`
+      : `The execution exceeded ${timeoutMs} ms: ${how}`,
+    traceback: kernelError?.traceback ?? '',
   };
 }
