@@ -124,6 +124,7 @@ export type {
   ToolApiSpec,
   ToolArgumentsResult,
   ToolContext,
+  ToolEvent,
   ToolDescription,
   ToolSpec,
   ToolkitSpec,

@@ -10,5 +10,6 @@ export {
 } from './ipython/execution-result.ts';
 export { extractCode } from './ipython/extract-code.ts';
 export type { IPythonToolOptions } from './ipython/ipython-interactive.ts';
-export { IPythonInteractive } from './ipython/ipython-interactive.ts';
+export { IPythonInteractive, SESSION_CLOSED_MESSAGE } from './ipython/ipython-interactive.ts';
+export { streamTo } from './ipython/stream-to.ts';
 export { createIPythonInterpreter } from './ipython/ipython-interpreter.ts';

@@ -12,7 +12,7 @@ import type { AgentMessage } from '../schema/agent-message.ts';
 import { createAgentMessage } from '../schema/agent-message.ts';
 import { isFunctionCall } from '../schema/function-call.ts';
 import { ActionStatusCode, ActionValidCode } from '../schema/status-codes.ts';
-import type { Action, ApiDescription, ToolDescription } from './action.ts';
+import type { Action, ApiDescription, ToolDescription, ToolEvent } from './action.ts';
 import { FinishAction, InvalidAction, NoAction } from './builtin-actions.ts';
 
 /** Joins toolkit and API in native tool names, since OpenAI's names cannot hold a dot. */
@@ -41,6 +41,8 @@ export interface ForwardOptions extends ExecutorCallOptions {
   name: string;
   parameters: unknown;
   toolCallId?: string;
+  /** Receives the tool's output while it runs. */
+  emit?: ((event: ToolEvent) => void) | undefined;
 }
 
 /** Routes messages to actions, the same way for every kind of tool. */
@@ -186,11 +188,12 @@ export class ActionExecutor implements ActionExecutorContract {
     sessionId = DEFAULT_SESSION_ID,
     signal,
     toolCallId,
+    emit,
   }: ForwardOptions): Promise<ActionReturn> {
     const [action, api] = this.#resolve(name);
     let result: ActionReturn;
     if (action) {
-      result = await action.run({ inputs: parameters, api, sessionId, signal });
+      result = await action.run({ inputs: parameters, api, sessionId, signal, emit });
       result.valid = ActionValidCode.OPEN;
     } else if (name === this.noAction.name) {
       result = await this.noAction.run({ inputs: parameters, sessionId, signal });

@@ -30,7 +30,13 @@ export type ToolDescription =
 export interface ToolContext {
   sessionId: SessionId;
   signal?: AbortSignal | undefined;
+  /** Streams output while the tool runs (a queue worker forwards it to the submitter). */
+  emit?: ((event: ToolEvent) => void) | undefined;
 }
+
+/** Output a tool reports while it runs. */
+export type ToolEvent =
+  { type: 'stdout' | 'stderr'; text: string } | { type: 'result'; result: Record<string, unknown> };
 
 /** One callable API of an action, with its JSON Schema for native tool calling. */
 export interface ActionApi {
@@ -47,6 +53,7 @@ export interface RunActionOptions {
   api?: string;
   sessionId?: SessionId;
   signal?: AbortSignal | undefined;
+  emit?: ((event: ToolEvent) => void) | undefined;
 }
 
 /**

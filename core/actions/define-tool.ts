@@ -109,6 +109,7 @@ class DefinedAction implements Action {
     api = 'run',
     sessionId = DEFAULT_SESSION_ID,
     signal,
+    emit,
   }: RunActionOptions): Promise<ActionReturn> {
     const spec = this.#specs.get(api);
     if (!spec) {
@@ -131,7 +132,7 @@ class DefinedAction implements Action {
     let output: unknown;
     try {
       signal?.throwIfAborted();
-      output = await spec.execute(parsed.value, { sessionId, signal });
+      output = await spec.execute(parsed.value, { sessionId, signal, emit });
     } catch (error) {
       if (signal?.aborted)
         throw new AbortedError({ message: `Tool ${this.name} was aborted`, cause: error });

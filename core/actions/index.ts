@@ -6,6 +6,7 @@ export type {
   ParameterDescription,
   RunActionOptions,
   ToolContext,
+  ToolEvent,
   ToolDescription,
 } from './action.ts';
 export type { ToolApiSpec, ToolkitSpec, ToolSpec } from './define-tool.ts';

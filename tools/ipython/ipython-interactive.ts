@@ -2,12 +2,21 @@ import { z } from 'zod';
 import type {
   Action,
   ActionReturn,
+  Execution,
   RunActionOptions,
   Sandbox,
   SandboxProvider,
   SessionId,
+  ToolContext,
 } from '../../core/index.ts';
-import { DEFAULT_EXECUTION_TIMEOUT_MS, DEFAULT_SESSION_ID, defineTool } from '../../core/index.ts';
+import {
+  ActionStatusCode,
+  createActionReturn,
+  DEFAULT_EXECUTION_TIMEOUT_MS,
+  DEFAULT_SESSION_ID,
+  defineTool,
+  SandboxClosedError,
+} from '../../core/index.ts';
 import type { ImageOutput } from './execution-result.ts';
 import {
   DEFAULT_IMAGE_OUTPUT,
@@ -15,6 +24,11 @@ import {
   executionToActionReturn,
 } from './execution-result.ts';
 import { extractCode } from './extract-code.ts';
+import { streamTo } from './stream-to.ts';
+
+/** What the model hears when its session was reclaimed after being idle. */
+export const SESSION_CLOSED_MESSAGE =
+  'The Python session was closed after being idle, and its variables are gone. Run the code again, with everything it needs, in the new session.';
 
 export interface IPythonToolOptions {
   /** Where sessions come from (e.g. a DockerSandboxProvider). */
@@ -56,12 +70,13 @@ export class IPythonInteractive implements Action {
       description:
         'Run Python code in a stateful IPython session: variables persist between calls.',
       parameters,
-      execute: ({ command, timeout }, { sessionId, signal }) =>
+      execute: ({ command, timeout }, { sessionId, signal, emit }) =>
         this.#execute({
           command,
           sessionId,
           ...(timeout === undefined ? {} : { timeoutMs: timeout * 1000 }),
           signal,
+          emit,
         }),
     });
   }
@@ -88,18 +103,34 @@ export class IPythonInteractive implements Action {
     sessionId,
     timeoutMs = this.#options.timeoutMs,
     signal,
+    emit,
   }: {
     command: string;
     sessionId: SessionId;
     timeoutMs?: number;
     signal?: AbortSignal | undefined;
+    emit?: ToolContext['emit'];
   }): Promise<ActionReturn> {
     const sandbox = await this.#sandbox(sessionId);
-    const execution = await sandbox.runCode({
-      code: extractCode(command),
-      timeoutMs,
-      ...(signal === undefined ? {} : { signal }),
-    });
+    let execution: Execution;
+    try {
+      execution = await sandbox.runCode({
+        code: extractCode(command),
+        timeoutMs,
+        ...(signal === undefined ? {} : { signal }),
+        ...streamTo(emit),
+      });
+    } catch (error) {
+      if (!(error instanceof SandboxClosedError)) throw error;
+      // The provider reclaimed the idle session: say so once, then start afresh.
+      this.#sessions.delete(sessionId);
+      return createActionReturn({
+        args: { text: command },
+        type: this.name,
+        errmsg: SESSION_CLOSED_MESSAGE,
+        state: ActionStatusCode.API_ERROR,
+      });
+    }
     return executionToActionReturn({
       execution,
       name: this.name,

@@ -8,6 +8,7 @@ import {
   executionToActionReturn,
 } from './execution-result.ts';
 import { extractCode } from './extract-code.ts';
+import { streamTo } from './stream-to.ts';
 
 const parameters = z.object({
   command: z.string().describe('Python code snippet'),
@@ -31,13 +32,14 @@ export function createIPythonInterpreter({
       'When you send a message containing Python code to python, it will be executed in a fresh Jupyter kernel. ' +
       'Nothing is kept between calls. Figures are returned as images.',
     parameters,
-    execute: async ({ command, timeout }, { signal }): Promise<ActionReturn> => {
+    execute: async ({ command, timeout }, { signal, emit }): Promise<ActionReturn> => {
       const sandbox = await sandboxes.create(signal === undefined ? {} : { signal });
       try {
         const execution = await sandbox.runCode({
           code: extractCode(command),
           timeoutMs: timeout === undefined ? timeoutMs : timeout * 1000,
           ...(signal === undefined ? {} : { signal }),
+          ...streamTo(emit),
         });
         return await executionToActionReturn({ execution, name, command, maxOutputChars, images });
       } finally {

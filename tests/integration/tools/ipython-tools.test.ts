@@ -18,7 +18,11 @@ import {
   isActionReturn,
 } from '../../../core/index.ts';
 import type { DockerSandboxProvider } from '../../../sandboxes/docker/index.ts';
-import { createIPythonInterpreter, IPythonInteractive } from '../../../tools/index.ts';
+import {
+  createIPythonInterpreter,
+  IPythonInteractive,
+  SESSION_CLOSED_MESSAGE,
+} from '../../../tools/index.ts';
 import { SEED_TOOL_PARSER } from '../../../workers/model-replay/seed-recordings.ts';
 import { RUNTIMES, startTestProvider } from '../../support/docker-sandbox-fixture.ts';
 
@@ -127,4 +131,48 @@ describe.each(RUNTIMES)('IPython tools (%s)', (runtime) => {
     expect(bytes.subarray(1, 4).toString('ascii')).toBe('PNG');
     expect(provider.list()).toEqual([]);
   });
+});
+
+test('a session reclaimed for idleness is announced once, then starts afresh', async () => {
+  const provider = await startTestProvider({ idleTimeoutMs: 1_000 });
+  const interactive = new IPythonInteractive({ sandboxes: provider });
+  try {
+    await interactive.run({ inputs: { command: 'kept = 1' }, sessionId: 'idle' });
+    await expect.poll(() => provider.list().length, { timeout: 10_000 }).toBe(0);
+    const notice = await interactive.run({ inputs: { command: 'kept' }, sessionId: 'idle' });
+    expect(notice.errmsg).toBe(SESSION_CLOSED_MESSAGE);
+    const fresh = await interactive.run({
+      inputs: { command: '"kept" in globals()' },
+      sessionId: 'idle',
+    });
+    expect(fresh.result?.[0]?.content).toBe('False');
+  } finally {
+    await interactive.dispose();
+    await provider.close();
+  }
+});
+
+test('output streams to the tool context while the code runs', async () => {
+  const provider = await startTestProvider();
+  const interactive = new IPythonInteractive({ sandboxes: provider });
+  try {
+    const events: string[] = [];
+    const result = await interactive.run({
+      inputs: {
+        command:
+          'import sys\nprint("out", flush=True)\nprint("err", file=sys.stderr, flush=True)\n7',
+      },
+      emit: (event) =>
+        events.push(
+          event.type === 'result'
+            ? `result:${String(event.result['text'])}`
+            : `${event.type}:${event.text.trim()}`,
+        ),
+    });
+    expect(events).toEqual(['stdout:out', 'stderr:err', 'result:7']);
+    expect(result.result?.[0]?.content).toBe('out\n7');
+  } finally {
+    await interactive.dispose();
+    await provider.close();
+  }
 });
