@@ -10,6 +10,7 @@ export {
   ModelTimeoutError,
   OutputParseError,
   PlatformError,
+  QueueFullError,
   SandboxClosedError,
   SandboxCrashedError,
   SandboxLimitError,

@@ -17,3 +17,4 @@ export {
   SandboxLimitError,
   SandboxUnavailableError,
 } from './sandbox-errors.ts';
+export { QueueFullError } from './queue-errors.ts';

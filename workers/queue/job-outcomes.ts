@@ -1,0 +1,57 @@
+import type { ActionReturn, Execution } from '../../core/index.ts';
+import { ActionStatusCode, ActionValidCode, createActionReturn } from '../../core/index.ts';
+import type { JobResult, JobStatus, ParsedJobRequest } from './job-schema.ts';
+
+/** What the caller (and the model) reads for each way a job can end other than completing. */
+export const OUTCOME_MESSAGES: Readonly<Record<Exclude<JobStatus, 'completed'>, string>> = {
+  'session-lost':
+    "The session's worker stopped, so the session and its state are gone. The next call starts a new session.",
+  'worker-lost':
+    'The worker running this call stopped before it finished. The call was not run again; it may have run in part.',
+  cancelled: 'The call was cancelled.',
+  'timed-out': 'The call did not finish in time.',
+  failed: 'The call could not be run.',
+};
+
+const errorNames: Readonly<Record<Exclude<JobStatus, 'completed'>, string>> = {
+  'session-lost': 'SessionLost',
+  'worker-lost': 'WorkerLost',
+  cancelled: 'Cancelled',
+  'timed-out': 'TimeoutError',
+  failed: 'JobFailed',
+};
+
+/** A result for a job that did not complete, in the shape its kind calls for. */
+export function outcomeResult({
+  jobId,
+  request,
+  status,
+  detail,
+  workerId = null,
+}: {
+  jobId: string;
+  request: ParsedJobRequest;
+  status: Exclude<JobStatus, 'completed'>;
+  detail?: string;
+  workerId?: string | null;
+}): JobResult {
+  const message = detail ? `${OUTCOME_MESSAGES[status]} ${detail}` : OUTCOME_MESSAGES[status];
+  if (request.kind === 'tool-call') {
+    const actionReturn: ActionReturn = createActionReturn({
+      args: { name: request.call.name, parameters: request.call.parameters },
+      type: request.call.name,
+      errmsg: message,
+      state: ActionStatusCode.API_ERROR,
+      valid: ActionValidCode.OPEN,
+      ...(request.call.id === undefined ? {} : { toolCallId: request.call.id }),
+    });
+    return { jobId, status, workerId, actionReturn };
+  }
+  const execution: Execution = {
+    results: [],
+    logs: { stdout: [], stderr: [] },
+    error: { name: errorNames[status], value: message, traceback: '' },
+    executionCount: null,
+  };
+  return { jobId, status, workerId, execution };
+}

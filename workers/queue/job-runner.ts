@@ -1,0 +1,193 @@
+import type {
+  ActionExecutor,
+  Execution,
+  Sandbox,
+  SandboxProvider,
+  ToolEvent,
+} from '../../core/index.ts';
+import { AbortedError, PlatformError, SandboxClosedError } from '../../core/index.ts';
+import { SESSION_CLOSED_MESSAGE, streamTo } from '../../tools/index.ts';
+import { outcomeResult } from './job-outcomes.ts';
+import type { JobEnvelope, JobResult } from './job-schema.ts';
+
+/** Time a job may run when its request sets none. */
+export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
+/**
+ * A run-code job's own deadline is the sandbox's (it interrupts, restarts or replaces the
+ * kernel and says which); the job is aborted only if that has not ended it this much later.
+ */
+export const RUN_CODE_BACKSTOP_MS = 45_000;
+
+export interface JobRunnerOptions {
+  /** Serves tool-call jobs: its actions are the tools this runner offers. */
+  executor: ActionExecutor;
+  /** Serves run-code jobs. */
+  sandboxes?: SandboxProvider;
+  /** @default DEFAULT_JOB_TIMEOUT_MS */
+  defaultTimeoutMs?: number;
+  /** Closed with the runner, after its sessions (the sandbox provider, a thread pool). */
+  resources?: readonly { close(): Promise<void> }[];
+}
+
+export interface RunJobOptions {
+  jobId: string;
+  envelope: JobEnvelope;
+  workerId: string;
+  signal?: AbortSignal | undefined;
+  emit?: (event: ToolEvent) => void;
+}
+
+/**
+ * Runs one job: a tool call through the executor, or code in a sandbox session. The user's
+ * failures come back as a completed result; a timeout or a cancellation as a result saying
+ * so; only platform failures throw. Both queue backends (Redis and embedded) run jobs here.
+ */
+export class JobRunner {
+  readonly executor: ActionExecutor;
+  readonly #sandboxes: SandboxProvider | undefined;
+  readonly #defaultTimeoutMs: number;
+  readonly #sessions = new Map<string, Promise<Sandbox>>();
+  readonly #resources: readonly { close(): Promise<void> }[];
+
+  constructor({
+    executor,
+    sandboxes,
+    defaultTimeoutMs = DEFAULT_JOB_TIMEOUT_MS,
+    resources = [],
+  }: JobRunnerOptions) {
+    this.executor = executor;
+    this.#resources = resources;
+    this.#sandboxes = sandboxes;
+    this.#defaultTimeoutMs = defaultTimeoutMs;
+  }
+
+  async run({ jobId, envelope, workerId, signal, emit }: RunJobOptions): Promise<JobResult> {
+    const { request, sessionKey } = envelope;
+    const timeoutMs = request.timeoutMs ?? this.#defaultTimeoutMs;
+    const deadline = AbortSignal.timeout(
+      request.kind === 'run-code' ? timeoutMs + RUN_CODE_BACKSTOP_MS : timeoutMs,
+    );
+    const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+    try {
+      if (request.kind === 'tool-call') {
+        // A call without a session gets one of its own, closed when it ends.
+        const sessionId = sessionKey ?? `job:${jobId}`;
+        try {
+          const actionReturn = await this.executor.forward({
+            name: request.call.name,
+            parameters: request.call.parameters,
+            sessionId,
+            signal: combined,
+            ...(request.call.id === undefined ? {} : { toolCallId: request.call.id }),
+            ...(emit ? { emit } : {}),
+          });
+          return { jobId, status: 'completed', workerId, actionReturn };
+        } finally {
+          if (sessionKey === undefined) await this.executor.closeSession(sessionId);
+        }
+      }
+      const execution = await this.#runCode({
+        code: request.code,
+        sessionKey,
+        timeoutMs,
+        signal: combined,
+        envs: request.envs,
+        emit,
+      });
+      return { jobId, status: 'completed', workerId, execution };
+    } catch (error) {
+      if (!(
+        error instanceof AbortedError ||
+        (PlatformError.isInstance(error) && error.code === 'ABORTED')
+      ))
+        throw error;
+      const status = deadline.aborted && !signal?.aborted ? 'timed-out' : 'cancelled';
+      return outcomeResult({
+        jobId,
+        request,
+        status,
+        workerId,
+        detail: status === 'timed-out' ? `(limit ${timeoutMs} ms)` : '',
+      });
+    }
+  }
+
+  async #runCode({
+    code,
+    sessionKey,
+    timeoutMs,
+    signal,
+    envs,
+    emit,
+  }: {
+    code: string;
+    sessionKey: string | undefined;
+    timeoutMs: number;
+    signal: AbortSignal;
+    envs: Record<string, string> | undefined;
+    emit: ((event: ToolEvent) => void) | undefined;
+  }): Promise<Execution> {
+    if (!this.#sandboxes)
+      throw new PlatformError('INVALID_ARGUMENT', {
+        message: 'This runner has no sandboxes for run-code jobs',
+      });
+    const options = {
+      code,
+      timeoutMs,
+      signal,
+      ...(envs ? { envs } : {}),
+      ...streamTo(emit),
+    };
+    if (sessionKey === undefined) {
+      const sandbox = await this.#sandboxes.create({ signal });
+      try {
+        return await sandbox.runCode(options);
+      } finally {
+        await sandbox.close();
+      }
+    }
+    const sandbox = await this.#session(sessionKey, signal);
+    try {
+      return await sandbox.runCode(options);
+    } catch (error) {
+      if (!(error instanceof SandboxClosedError)) throw error;
+      this.#sessions.delete(sessionKey);
+      return {
+        results: [],
+        logs: { stdout: [], stderr: [] },
+        error: { name: 'SessionClosed', value: SESSION_CLOSED_MESSAGE, traceback: '' },
+        executionCount: null,
+      };
+    }
+  }
+
+  #session(sessionKey: string, signal: AbortSignal): Promise<Sandbox> {
+    let sandbox = this.#sessions.get(sessionKey);
+    if (!sandbox) {
+      sandbox = (this.#sandboxes as SandboxProvider).create({ sessionId: sessionKey, signal });
+      sandbox.catch(() => this.#sessions.delete(sessionKey));
+      this.#sessions.set(sessionKey, sandbox);
+    }
+    return sandbox;
+  }
+
+  /** Sessions this runner holds (run-code sessions; tool sessions live in their tools). */
+  get sessionKeys(): string[] {
+    return [...this.#sessions.keys()];
+  }
+
+  async closeSession(sessionKey: string): Promise<void> {
+    const sandbox = this.#sessions.get(sessionKey);
+    this.#sessions.delete(sessionKey);
+    await Promise.all([
+      sandbox?.then((opened) => opened.close()).catch(() => undefined),
+      this.executor.closeSession(sessionKey),
+    ]);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#sessions.keys()].map((key) => this.closeSession(key)));
+    await this.executor.dispose();
+    for (const resource of this.#resources) await resource.close();
+  }
+}

@@ -1,0 +1,415 @@
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AbortedError, QueueFullError, safeParseJson } from '../../core/index.ts';
+import type {
+  FailedJob,
+  JobBackend,
+  SubmitOptions,
+  ToolDescriptor,
+  WaitOptions,
+} from './job-backend.ts';
+import { DEFAULT_WAIT_TIMEOUT_MS } from './job-backend.ts';
+import { outcomeResult } from './job-outcomes.ts';
+import type { JobEnvelope, JobEvent, JobResult, ParsedJobRequest } from './job-schema.ts';
+import { parseJobEnvelope, parseJobEvent, parseJobRequest, parseJobResult } from './job-schema.ts';
+import type { JobState, RedisKeys } from './redis-keys.ts';
+import {
+  bullConnection,
+  createRedis,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_REDIS_URL,
+  redisKeys,
+} from './redis-keys.ts';
+import { publishEnd } from './redis-scripts.ts';
+
+/** Jobs waiting in one queue at most; one more is a QueueFullError. */
+export const DEFAULT_MAX_QUEUE_LENGTH = 10_000;
+/** Tries per job when a worker hits a platform failure before the user's code runs. */
+export const DEFAULT_JOB_ATTEMPTS = 3;
+export const DEFAULT_RETRY_BACKOFF_MS = 500;
+/** How often waits check that the job's worker is still alive. */
+export const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
+
+export interface RedisJobClientOptions {
+  /** @default process.env.REDIS_URL, else DEFAULT_REDIS_URL */
+  redisUrl?: string;
+  /** @default DEFAULT_QUEUE_NAME */
+  queueName?: string;
+  /**
+   * Session ids are scoped: the same `sessionId` from two clients are two sessions, unless
+   * they share a scope. @default a random scope per client
+   */
+  sessionScope?: string;
+  /** @default DEFAULT_MAX_QUEUE_LENGTH */
+  maxQueueLength?: number;
+  /** @default DEFAULT_JOB_ATTEMPTS */
+  attempts?: number;
+  /** @default DEFAULT_RETRY_BACKOFF_MS */
+  backoffMs?: number;
+  /** @default DEFAULT_LIVENESS_INTERVAL_MS */
+  livenessIntervalMs?: number;
+}
+
+interface Waiter {
+  promise: Promise<JobResult>;
+  resolve: (result: JobResult) => void;
+  since: number;
+}
+
+/**
+ * Submits jobs to BullMQ on Redis and waits for their results. A session's calls go to the
+ * queue of the worker that owns the session; a wait ends with the job's result, or with a
+ * "session lost" / "worker lost" result as soon as the worker's heartbeat stops, or with a
+ * "timed out" result at its deadline: never a hang.
+ */
+export class RedisJobClient implements JobBackend {
+  readonly mode = 'redis';
+  readonly queueName: string;
+  readonly sessionScope: string;
+  readonly #url: string;
+  readonly #keys: RedisKeys;
+  readonly #redis: Redis;
+  readonly #reader: Redis;
+  readonly #queues = new Map<string, Queue>();
+  readonly #waiters = new Map<string, Waiter>();
+  readonly #requests = new Map<
+    string,
+    { request: ParsedJobRequest; sessionKey?: string; worker?: string }
+  >();
+  readonly #options: Required<
+    Omit<RedisJobClientOptions, 'redisUrl' | 'queueName' | 'sessionScope'>
+  >;
+  readonly #liveness: NodeJS.Timeout;
+  #closed = false;
+
+  private constructor(options: RedisJobClientOptions) {
+    this.#url = options.redisUrl ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+    this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+    this.sessionScope = options.sessionScope ?? randomUUID();
+    this.#keys = redisKeys(this.queueName);
+    this.#redis = createRedis(this.#url, { enableAutoPipelining: true });
+    this.#reader = createRedis(this.#url);
+    this.#options = {
+      maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
+      attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
+      backoffMs: options.backoffMs ?? DEFAULT_RETRY_BACKOFF_MS,
+      livenessIntervalMs: options.livenessIntervalMs ?? DEFAULT_LIVENESS_INTERVAL_MS,
+    };
+    this.#liveness = setInterval(
+      () => void this.#checkLiveness(),
+      this.#options.livenessIntervalMs,
+    );
+    this.#liveness.unref();
+  }
+
+  static async connect(options: RedisJobClientOptions = {}): Promise<RedisJobClient> {
+    const client = new RedisJobClient(options);
+    await client.#redis.ping();
+    void client.#readResults();
+    return client;
+  }
+
+  async submit({ request: input, jobId = randomUUID(), signal }: SubmitOptions): Promise<string> {
+    signal?.throwIfAborted();
+    const request = parseJobRequest(input);
+    const sessionKey =
+      request.sessionId === undefined ? undefined : `${this.sessionScope}:${request.sessionId}`;
+    let queueName = this.#keys.sharedQueue;
+    let worker: string | undefined;
+    if (sessionKey !== undefined) {
+      const owner = await this.#redis.get(this.#keys.session(sessionKey));
+      if (owner !== null && (await this.#redis.exists(this.#keys.worker(owner))) === 1) {
+        queueName = this.#keys.workerQueue(owner);
+        worker = owner;
+      } else if (owner !== null) {
+        // The owner died: the session is gone. This call hears so; the next starts afresh.
+        await this.#redis.del(this.#keys.session(sessionKey));
+        this.#requests.set(jobId, { request, sessionKey });
+        await publishEnd(
+          this.#redis,
+          this.#keys,
+          jobId,
+          outcomeResult({ jobId, request, status: 'session-lost', workerId: owner }),
+        );
+        return jobId;
+      }
+    }
+    const queue = this.#queue(queueName);
+    const pending = await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+    if (pending >= this.#options.maxQueueLength) {
+      throw new QueueFullError({ queue: queueName, pending, limit: this.#options.maxQueueLength });
+    }
+    const envelope: JobEnvelope = {
+      request,
+      submittedAt: Date.now(),
+      ...(sessionKey === undefined ? {} : { sessionKey }),
+    };
+    this.#requests.set(jobId, {
+      request,
+      ...(sessionKey === undefined ? {} : { sessionKey }),
+      ...(worker === undefined ? {} : { worker }),
+    });
+    await queue.add('job', envelope, {
+      jobId,
+      attempts: this.#options.attempts,
+      backoff: { type: 'exponential', delay: this.#options.backoffMs },
+      removeOnComplete: { age: 3_600 },
+      removeOnFail: { age: 86_400 },
+    });
+    return jobId;
+  }
+
+  async wait({
+    jobId,
+    timeoutMs = DEFAULT_WAIT_TIMEOUT_MS,
+    signal,
+  }: WaitOptions): Promise<JobResult> {
+    signal?.throwIfAborted();
+    const waiter = this.#waiter(jobId);
+    const stored = await this.#storedResult(jobId);
+    if (stored) waiter.resolve(stored);
+    let timer: NodeJS.Timeout | undefined;
+    let onAbort: (() => void) | undefined;
+    const stop = new Promise<'timeout' | 'abort'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      onAbort = () => resolve('abort');
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      const winner = await Promise.race([waiter.promise, stop]);
+      if (typeof winner !== 'string') return winner;
+      await this.cancel({ jobId });
+      if (winner === 'abort')
+        throw new AbortedError({
+          message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
+        });
+      const request = await this.#request(jobId);
+      const timedOut = outcomeResult({
+        jobId,
+        request,
+        status: 'timed-out',
+        detail: `(waited ${timeoutMs} ms)`,
+      });
+      const stored = await publishEnd(this.#redis, this.#keys, jobId, timedOut);
+      return stored ? timedOut : ((await this.#storedResult(jobId)) ?? timedOut);
+    } finally {
+      clearTimeout(timer);
+      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async *events({
+    jobId,
+    signal,
+  }: {
+    jobId: string;
+    signal?: AbortSignal;
+  }): AsyncGenerator<JobEvent> {
+    const reader = this.#reader.duplicate();
+    let lastId = '0';
+    try {
+      while (!signal?.aborted && !this.#closed) {
+        const reply = await reader.xread(
+          'BLOCK',
+          1_000,
+          'STREAMS',
+          this.#keys.events(jobId),
+          lastId,
+        );
+        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+          lastId = id;
+          const parsed = safeParseJson(fields[1] ?? '');
+          if (!parsed.success) continue;
+          const event = parseJobEvent(parsed.value);
+          yield event;
+          if (event.type === 'end') return;
+        }
+        if (!reply) {
+          // The stream may have expired after the job ended: the stored result still is.
+          const stored = await this.#storedResult(jobId);
+          if (stored) {
+            yield { type: 'end', result: stored };
+            return;
+          }
+        }
+      }
+    } finally {
+      reader.disconnect();
+    }
+  }
+
+  async cancel({ jobId }: { jobId: string }): Promise<boolean> {
+    const known = this.#requests.get(jobId);
+    const queues = [
+      this.#keys.sharedQueue,
+      ...(known?.worker ? [this.#keys.workerQueue(known.worker)] : []),
+    ];
+    for (const name of queues) {
+      if ((await this.#queue(name).remove(jobId)) === 1) {
+        const request = await this.#request(jobId);
+        await publishEnd(
+          this.#redis,
+          this.#keys,
+          jobId,
+          outcomeResult({ jobId, request, status: 'cancelled' }),
+        );
+        return true;
+      }
+    }
+    const state = await this.#state(jobId);
+    if (state === null || state.status === 'done') return false;
+    await this.#redis.publish(this.#keys.cancel, jobId);
+    return true;
+  }
+
+  async listFailed({ limit = 100 }: { limit?: number } = {}): Promise<FailedJob[]> {
+    const workers = await this.#redis.smembers(this.#keys.workers);
+    const names = [
+      this.#keys.sharedQueue,
+      ...workers.map((worker) => this.#keys.workerQueue(worker)),
+    ];
+    const failed = await Promise.all(
+      names.map(async (name) =>
+        (await this.#queue(name).getFailed(0, limit - 1)).map((job) => ({
+          jobId: job.id ?? '',
+          reason: job.failedReason,
+          attempts: job.attemptsMade,
+          failedAt: job.finishedOn ?? null,
+          queue: name,
+        })),
+      ),
+    );
+    return failed.flat().slice(0, limit);
+  }
+
+  async toolDescriptors(): Promise<ToolDescriptor[]> {
+    const entries = await this.#redis.hgetall(this.#keys.tools);
+    return Object.values(entries).flatMap((text) => {
+      const parsed = safeParseJson(text);
+      return parsed.success ? [parsed.value as ToolDescriptor] : [];
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#liveness);
+    this.#reader.disconnect();
+    await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
+    await this.#redis.quit();
+  }
+
+  #queue(name: string): Queue {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, { connection: bullConnection(this.#url) });
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  #waiter(jobId: string): Waiter {
+    let waiter = this.#waiters.get(jobId);
+    if (!waiter) {
+      let resolve!: (result: JobResult) => void;
+      const promise = new Promise<JobResult>((done) => (resolve = done));
+      const created: Waiter = {
+        promise,
+        since: Date.now(),
+        resolve: (result) => {
+          this.#waiters.delete(jobId);
+          resolve(result);
+        },
+      };
+      this.#waiters.set(jobId, created);
+      waiter = created;
+    }
+    return waiter;
+  }
+
+  async #state(jobId: string): Promise<JobState | null> {
+    const text = await this.#redis.get(this.#keys.state(jobId));
+    const parsed = text === null ? undefined : safeParseJson(text);
+    return parsed?.success ? (parsed.value as JobState) : null;
+  }
+
+  async #storedResult(jobId: string): Promise<JobResult | undefined> {
+    const state = await this.#state(jobId);
+    return state?.status === 'done' ? parseJobResult(state.result) : undefined;
+  }
+
+  async #request(jobId: string): Promise<ParsedJobRequest> {
+    const known = this.#requests.get(jobId)?.request;
+    if (known) return known;
+    const job = await this.#queue(this.#keys.sharedQueue).getJob(jobId);
+    return job
+      ? parseJobEnvelope(job.data).request
+      : { kind: 'run-code', code: '', language: 'python' };
+  }
+
+  /** One blocking reader for every wait: results arrive on one stream. */
+  async #readResults(): Promise<void> {
+    let lastId = '$';
+    while (!this.#closed) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = await this.#reader.xread('BLOCK', 5_000, 'STREAMS', this.#keys.results, lastId);
+      } catch {
+        if (this.#closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        lastId = id;
+        const parsed = safeParseJson(fields[1] ?? '');
+        if (!parsed.success) continue;
+        const result = parseJobResult(parsed.value);
+        this.#waiters.get(result.jobId)?.resolve(result);
+        this.#requests.delete(result.jobId);
+      }
+    }
+  }
+
+  /** Ends the waits whose job sits with a worker that stopped beating. */
+  async #checkLiveness(): Promise<void> {
+    const due = [...this.#waiters.entries()].filter(
+      ([, waiter]) => Date.now() - waiter.since >= this.#options.livenessIntervalMs,
+    );
+    if (due.length === 0 || this.#closed) return;
+    const states = await Promise.all(due.map(([jobId]) => this.#state(jobId)));
+    const suspects = new Map<string, string>();
+    due.forEach(([jobId], index) => {
+      const state = states[index];
+      const worker =
+        state && state.status !== 'done' ? state.worker : this.#requests.get(jobId)?.worker;
+      if (worker !== undefined) suspects.set(jobId, worker);
+    });
+    const workers = [...new Set(suspects.values())];
+    const alive = await Promise.all(
+      workers.map((worker) => this.#redis.exists(this.#keys.worker(worker))),
+    );
+    const dead = new Set(workers.filter((_, index) => alive[index] === 0));
+    for (const [jobId, worker] of suspects) {
+      if (!dead.has(worker)) continue;
+      const known = this.#requests.get(jobId);
+      const request = await this.#request(jobId);
+      const status = known?.sessionKey === undefined ? 'worker-lost' : 'session-lost';
+      if (known?.sessionKey !== undefined)
+        await this.#redis.del(this.#keys.session(known.sessionKey));
+      await this.#queue(
+        known?.worker ? this.#keys.workerQueue(known.worker) : this.#keys.sharedQueue,
+      )
+        .remove(jobId)
+        .catch(() => 0);
+      await publishEnd(
+        this.#redis,
+        this.#keys,
+        jobId,
+        outcomeResult({ jobId, request, status, workerId: worker }),
+      );
+      const stored = await this.#storedResult(jobId);
+      if (stored) this.#waiters.get(jobId)?.resolve(stored);
+    }
+  }
+}

@@ -1,0 +1,119 @@
+import type {
+  Action,
+  ActionApi,
+  ActionReturn,
+  RunActionOptions,
+  ToolDescription,
+} from '../../core/index.ts';
+import { ActionExecutor, DEFAULT_SESSION_ID, PlatformError } from '../../core/index.ts';
+import type { Hook } from '../../core/index.ts';
+import type { JobBackend, ToolDescriptor } from './job-backend.ts';
+
+export interface QueueExecutorOptions {
+  /** Where the calls go: a RedisJobClient or an EmbeddedJobBackend. */
+  client: JobBackend;
+  hooks?: readonly Hook[];
+  /** Per call, on the worker. @default the worker's default */
+  timeoutMs?: number;
+  /** Longest wait for a result, queue time included. @default the client's default */
+  waitTimeoutMs?: number;
+}
+
+/** A tool that lives on the workers: its calls become jobs. */
+export class RemoteAction implements Action {
+  readonly name: string;
+  readonly isToolkit: boolean;
+  readonly description: ToolDescription;
+  readonly apis: readonly ActionApi[];
+  readonly #client: JobBackend;
+  readonly #timeoutMs: number | undefined;
+  readonly #waitTimeoutMs: number | undefined;
+
+  constructor({
+    client,
+    descriptor,
+    timeoutMs,
+    waitTimeoutMs,
+  }: {
+    client: JobBackend;
+    descriptor: ToolDescriptor;
+    timeoutMs?: number | undefined;
+    waitTimeoutMs?: number | undefined;
+  }) {
+    this.#client = client;
+    this.name = descriptor.name;
+    this.isToolkit = descriptor.isToolkit;
+    this.description = descriptor.description;
+    this.apis = descriptor.apis;
+    this.#timeoutMs = timeoutMs;
+    this.#waitTimeoutMs = waitTimeoutMs;
+  }
+
+  async run({
+    inputs,
+    api = 'run',
+    sessionId = DEFAULT_SESSION_ID,
+    signal,
+    emit,
+  }: RunActionOptions): Promise<ActionReturn> {
+    const jobId = await this.#client.submit({
+      request: {
+        kind: 'tool-call',
+        call: {
+          name: this.isToolkit ? `${this.name}.${api}` : this.name,
+          parameters: (inputs ?? {}) as never,
+        },
+        sessionId: String(sessionId),
+        ...(this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs }),
+      },
+      ...(signal === undefined ? {} : { signal }),
+    });
+    const streaming = emit ? this.#forwardOutput(jobId, emit, signal) : undefined;
+    const result = await this.#client.wait({
+      jobId,
+      ...(this.#waitTimeoutMs === undefined ? {} : { timeoutMs: this.#waitTimeoutMs }),
+      ...(signal === undefined ? {} : { signal }),
+    });
+    await streaming;
+    if (!result.actionReturn) {
+      throw new PlatformError('JOB_FAILED', {
+        message: `Job ${jobId} ended without an ActionReturn (${result.status})`,
+      });
+    }
+    return result.actionReturn;
+  }
+
+  async #forwardOutput(
+    jobId: string,
+    emit: NonNullable<RunActionOptions['emit']>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    for await (const event of this.#client.events({
+      jobId,
+      ...(signal === undefined ? {} : { signal }),
+    })) {
+      if (event.type === 'stdout' || event.type === 'stderr' || event.type === 'result')
+        emit(event);
+    }
+  }
+}
+
+/**
+ * An ActionExecutor whose tools run on queue workers: agents keep their code, their hooks
+ * and their memories; only where the calls run changes. The tools are the ones the workers
+ * published when they started.
+ */
+export async function createQueueExecutor({
+  client,
+  hooks = [],
+  timeoutMs,
+  waitTimeoutMs,
+}: QueueExecutorOptions): Promise<ActionExecutor> {
+  const descriptors = await client.toolDescriptors();
+  return new ActionExecutor({
+    actions: descriptors.map(
+      (descriptor) => new RemoteAction({ client, descriptor, timeoutMs, waitTimeoutMs }),
+    ),
+    hooks,
+  });
+}
