@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { AbortedError } from '../errors/aborted-error.ts';
 import { ToolDefinitionError } from '../errors/agent-errors.ts';
+import { PlatformError } from '../errors/platform-error.ts';
 import { isPlainObject, toPythonJson } from '../internal/json.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import type { MaybePromise } from '../internal/maybe-promise.ts';
@@ -136,6 +137,9 @@ class DefinedAction implements Action {
     } catch (error) {
       if (signal?.aborted)
         throw new AbortedError({ message: `Tool ${this.name} was aborted`, cause: error });
+      // The platform failing under the tool is not the tool's answer: let the caller (a
+      // queue worker retries these) see it.
+      if (PlatformError.isInstance(error)) throw error;
       return createActionReturn({
         args: parsed.value,
         type: this.name,

@@ -53,6 +53,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly options: ResolvedDockerSandboxOptions;
   readonly owner = ownerId(randomUUID().slice(0, 8));
   readonly #sessions = new Set<DockerSandbox>();
+  #starting = 0;
   readonly #pool: WarmPool;
   readonly #oom: OomWatcher;
   readonly #settings: ProviderSettings;
@@ -138,32 +139,31 @@ export class DockerSandboxProvider implements SandboxProvider {
   /** A session: a pooled container if one is ready, else a new one. */
   async create({ sessionId, signal }: CreateSandboxOptions = {}): Promise<DockerSandbox> {
     this.#assertOpen();
-    if (this.#sessions.size >= this.#settings.maxSessions) {
+    if (this.#sessions.size + this.#starting >= this.#settings.maxSessions) {
       throw new SandboxLimitError({
         message: `All ${this.#settings.maxSessions} sandbox sessions are in use (maxSessions)`,
       });
     }
-    const placeholder = {} as DockerSandbox; // holds the slot while the container starts
-    this.#sessions.add(placeholder);
+    this.#starting += 1; // holds the slot while the container starts
     try {
       const handle = await this.#acquire({ sessionId, signal });
       const sandbox = new DockerSandbox({ engine: this.#engine(), handle, sessionId });
       this.#sessions.add(sandbox);
+      // Closed while this one was starting: it goes too.
+      if (this.#closed) await sandbox.close();
       return sandbox;
     } finally {
-      this.#sessions.delete(placeholder);
+      this.#starting -= 1;
     }
   }
 
   list(): SandboxInfo[] {
-    return [...this.#sessions]
-      .filter((sandbox) => sandbox instanceof DockerSandbox)
-      .map((sandbox) => ({
-        id: sandbox.id,
-        sessionId: sandbox.sessionId,
-        createdAt: sandbox.createdAt,
-        busy: sandbox.busy,
-      }));
+    return [...this.#sessions].map((sandbox) => ({
+      id: sandbox.id,
+      sessionId: sandbox.sessionId,
+      createdAt: sandbox.createdAt,
+      busy: sandbox.busy,
+    }));
   }
 
   /** Ready containers in the warm pool. */
@@ -223,10 +223,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   async #reapIdle(): Promise<void> {
     const now = Date.now();
     const idle = [...this.#sessions].filter(
-      (sandbox) =>
-        sandbox instanceof DockerSandbox &&
-        !sandbox.busy &&
-        now - sandbox.lastUsedAt > this.#settings.idleTimeoutMs,
+      (sandbox) => !sandbox.busy && now - sandbox.lastUsedAt > this.#settings.idleTimeoutMs,
     );
     await Promise.all(idle.map((sandbox) => sandbox.close()));
   }

@@ -9,6 +9,7 @@ import {
   ActionExecutor,
   Agent,
   InternLMActionProcessor,
+  InvalidArgumentError,
   InternLMToolAggregator,
   isToolFormatted,
   ToolParser,
@@ -22,8 +23,13 @@ export const DEFAULT_CODER_MAX_TURN = 3;
 
 export interface CoderOptions {
   llm: ChatModel;
-  /** Where the code runs, e.g. a DockerSandboxProvider. */
-  sandboxes: SandboxProvider;
+  /** Where the code runs, e.g. a DockerSandboxProvider. Not needed when `executor` is given. */
+  sandboxes?: SandboxProvider;
+  /**
+   * Runs the code blocks. @default an ActionExecutor with IPythonInteractive on `sandboxes`;
+   * pass `createQueueExecutor(...)` to run them on queue workers instead.
+   */
+  executor?: ActionExecutor;
   /** @default DEFAULT_CODER_PROMPT */
   systemPrompt?: string;
   /** Model turns at most (each may run code once). @default DEFAULT_CODER_MAX_TURN */
@@ -45,6 +51,7 @@ export class Coder extends Agent {
   constructor({
     llm,
     sandboxes,
+    executor,
     systemPrompt = DEFAULT_CODER_PROMPT,
     maxTurn = DEFAULT_CODER_MAX_TURN,
     timeoutMs,
@@ -60,12 +67,19 @@ export class Coder extends Agent {
       }),
       aggregator: new InternLMToolAggregator(),
     });
-    this.executor = new ActionExecutor({
-      actions: [
-        new IPythonInteractive({ sandboxes, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
-      ],
-      hooks: [new InternLMActionProcessor()],
-    });
+    if (executor) {
+      executor.registerHook(new InternLMActionProcessor());
+      this.executor = executor;
+    } else {
+      if (!sandboxes)
+        throw new InvalidArgumentError({ message: 'Coder needs `sandboxes` or an `executor`' });
+      this.executor = new ActionExecutor({
+        actions: [
+          new IPythonInteractive({ sandboxes, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
+        ],
+        hooks: [new InternLMActionProcessor()],
+      });
+    }
     this.maxTurn = maxTurn;
   }
 

@@ -71,12 +71,21 @@ export class EmbeddedJobBackend implements JobBackend {
     this.sessionScope = sessionScope;
   }
 
-  submit({ request: input, jobId = randomUUID(), signal }: SubmitOptions): Promise<string> {
+  submit(options: SubmitOptions): Promise<string> {
+    // Bad input rejects the promise, as the Redis client's does, rather than throwing.
+    try {
+      return Promise.resolve(this.#enqueue(options));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  #enqueue({ request: input, jobId = randomUUID(), signal }: SubmitOptions): string {
     signal?.throwIfAborted();
     if (this.#closed)
       throw new PlatformError('INVALID_ARGUMENT', { message: 'The job backend is closed' });
     const request = parseJobRequest(input);
-    if (this.#jobs.has(jobId)) return Promise.resolve(jobId); // an id runs once
+    if (this.#jobs.has(jobId)) return jobId; // an id runs once
     if (this.#queue.length >= this.#maxQueueLength) {
       throw new QueueFullError({
         queue: 'embedded',
@@ -102,7 +111,7 @@ export class EmbeddedJobBackend implements JobBackend {
     this.#jobs.set(jobId, job);
     this.#queue.push(job);
     this.#pump();
-    return Promise.resolve(jobId);
+    return jobId;
   }
 
   async wait({

@@ -5,7 +5,12 @@ import type {
   RunActionOptions,
   ToolDescription,
 } from '../../core/index.ts';
-import { ActionExecutor, DEFAULT_SESSION_ID, PlatformError } from '../../core/index.ts';
+import {
+  ActionExecutor,
+  DEFAULT_SESSION_ID,
+  InvalidArgumentError,
+  PlatformError,
+} from '../../core/index.ts';
 import type { Hook } from '../../core/index.ts';
 import type { JobBackend, ToolDescriptor } from './job-backend.ts';
 
@@ -17,6 +22,11 @@ export interface QueueExecutorOptions {
   timeoutMs?: number;
   /** Longest wait for a result, queue time included. @default the client's default */
   waitTimeoutMs?: number;
+  /**
+   * The workers' tools to offer, in this order (hooks such as InternLMActionProcessor send
+   * code to the first one). @default all of them, by name
+   */
+  tools?: readonly string[];
 }
 
 /** A tool that lives on the workers: its calls become jobs. */
@@ -108,8 +118,19 @@ export async function createQueueExecutor({
   hooks = [],
   timeoutMs,
   waitTimeoutMs,
+  tools,
 }: QueueExecutorOptions): Promise<ActionExecutor> {
-  const descriptors = await client.toolDescriptors();
+  const byName = new Map(
+    (await client.toolDescriptors()).map((descriptor) => [descriptor.name, descriptor]),
+  );
+  const names = tools ?? [...byName.keys()].sort();
+  const missing = names.filter((name) => !byName.has(name));
+  if (missing.length > 0) {
+    throw new InvalidArgumentError({
+      message: `No worker serves ${missing.join(', ')}; the workers serve ${[...byName.keys()].join(', ') || 'nothing yet'}`,
+    });
+  }
+  const descriptors = names.map((name) => byName.get(name) as ToolDescriptor);
   return new ActionExecutor({
     actions: descriptors.map(
       (descriptor) => new RemoteAction({ client, descriptor, timeoutMs, waitTimeoutMs }),

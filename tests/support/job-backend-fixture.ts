@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import type { Action } from '../../core/index.ts';
+import type { JobBackend } from '../../workers/queue/job-backend.ts';
+import { EmbeddedJobBackend } from '../../workers/queue/embedded-job-backend.ts';
+import type { RedisJobClientOptions } from '../../workers/queue/redis-job-client.ts';
+import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
+import { ToolWorker } from '../../workers/queue/tool-worker.ts';
+import { createWorkerRunner } from '../../workers/queue/worker-runner.ts';
+import { requireDocker, requireRedis } from './services.ts';
+
+export const BACKENDS = ['redis', 'embedded'] as const;
+export type BackendMode = (typeof BACKENDS)[number];
+
+export interface TestJobs {
+  jobs: JobBackend;
+  worker: ToolWorker | undefined;
+  queueName: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The job API on one backend: Redis (a unique queue, an in-process ToolWorker with short
+ * heartbeats) or embedded. Both run jobs on a real Docker sandbox runner. Never skips:
+ * a missing Redis or Docker fails the test.
+ */
+export async function startTestJobs({
+  mode,
+  extraTools = [],
+  client = {},
+  concurrency = 2,
+  withWorker = true,
+}: {
+  mode: BackendMode;
+  extraTools?: readonly Action[];
+  client?: Omit<RedisJobClientOptions, 'queueName'>;
+  concurrency?: number;
+  withWorker?: boolean;
+}): Promise<TestJobs> {
+  await requireDocker();
+  const queueName = `test-${randomUUID().slice(0, 8)}`;
+  const runner = await createWorkerRunner({
+    sandbox: { namePrefix: queueName, poolSize: 1, handleExitSignals: false, removeOrphans: false },
+    extraTools,
+  });
+  if (mode === 'embedded') {
+    const jobs = new EmbeddedJobBackend({
+      runner,
+      concurrency,
+      ...(client.maxQueueLength === undefined ? {} : { maxQueueLength: client.maxQueueLength }),
+    });
+    return { jobs, worker: undefined, queueName, close: () => jobs.close() };
+  }
+  await requireRedis();
+  const worker = withWorker
+    ? await ToolWorker.start({
+        runner,
+        queueName,
+        concurrency,
+        heartbeatTtlMs: 2_000,
+        lockDurationMs: 5_000,
+      })
+    : undefined;
+  const jobs = await RedisJobClient.connect({
+    queueName,
+    livenessIntervalMs: 500,
+    backoffMs: 50,
+    ...client,
+  });
+  return {
+    jobs,
+    worker,
+    queueName,
+    close: async () => {
+      await jobs.close();
+      if (worker) await worker.close({ deadlineMs: 5_000 });
+      else await runner.close();
+    },
+  };
+}
