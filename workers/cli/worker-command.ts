@@ -20,6 +20,7 @@ interface WorkerCommandOptions {
   poolSize: string;
   maxSessions: string;
   memoryMb: string;
+  sandboxPrefix?: string;
   healthPort?: string;
   heartbeatTtlMs?: string;
   lockDurationMs?: string;
@@ -83,6 +84,7 @@ export function registerWorkerCommand(program: Command): void {
     .option('--pool-size <n>', 'warm sandboxes kept ready', '2')
     .option('--max-sessions <n>', 'sandbox sessions at most', '32')
     .option('--memory-mb <n>', 'memory per sandbox', '512')
+    .option('--sandbox-prefix <prefix>', 'sandbox container names start with this')
     .option('--health-port <port>', 'serve GET /health on this port')
     .option('--heartbeat-ttl-ms <ms>', 'how long a silent worker counts as alive')
     .option('--lock-duration-ms <ms>', "job lock; a killed worker's job is redelivered after it")
@@ -107,6 +109,7 @@ export function registerWorkerCommand(program: Command): void {
           poolSize: Number(options.poolSize),
           maxSessions: Number(options.maxSessions),
           memoryMb: Number(options.memoryMb),
+          ...(options.sandboxPrefix === undefined ? {} : { namePrefix: options.sandboxPrefix }),
           onError: (error) => logger.warn({ error: String(error) }, 'sandbox pool'),
         },
       });
