@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, each printing its baseline and ratio from the same run.
-// BENCH_ONLY=core|sandbox runs one of them.
+// BENCH_ONLY=core|sandbox|queue runs one of them.
 import { benchCoreOverhead } from './core-overhead.ts';
+import { benchQueue } from './queue.ts';
 import { benchSandbox } from './sandbox.ts';
 
 const only = process.env['BENCH_ONLY'];
 if (!only || only === 'core') await benchCoreOverhead();
 if (!only || only === 'sandbox') await benchSandbox();
+if (!only || only === 'queue') await benchQueue();

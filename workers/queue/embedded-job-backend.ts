@@ -141,20 +141,23 @@ export class EmbeddedJobBackend implements JobBackend {
     try {
       const winner = await Promise.race([ended, stop]);
       if (typeof winner !== 'string') return winner;
-      await this.cancel({ jobId });
-      if (winner === 'abort')
+      // The deadline's result becomes the job's one result first; then the job is stopped.
+      this.#end(
+        job,
+        outcomeResult({
+          jobId,
+          request: job.envelope.request,
+          status: winner === 'abort' ? 'cancelled' : 'timed-out',
+          detail: winner === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
+        }),
+      );
+      this.#stop(job);
+      if (winner === 'abort') {
         throw new AbortedError({
           message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
         });
-      const timedOut = outcomeResult({
-        jobId,
-        request: job.envelope.request,
-        status: 'timed-out',
-        detail: `(waited ${timeoutMs} ms)`,
-      });
-      this.#end(job, timedOut);
-      // A result that arrived first stays the job's one result.
-      return this.#jobs.get(jobId)?.result ?? timedOut;
+      }
+      return this.#jobs.get(jobId)?.result as JobResult;
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -190,13 +193,16 @@ export class EmbeddedJobBackend implements JobBackend {
   cancel({ jobId }: { jobId: string }): Promise<boolean> {
     const job = this.#jobs.get(jobId);
     if (!job || job.state === 'done') return Promise.resolve(false);
-    if (job.state === 'waiting') {
-      this.#queue.splice(this.#queue.indexOf(job), 1);
-      this.#end(job, outcomeResult({ jobId, request: job.envelope.request, status: 'cancelled' }));
-    } else {
-      job.controller.abort();
-    }
+    this.#end(job, outcomeResult({ jobId, request: job.envelope.request, status: 'cancelled' }));
+    this.#stop(job);
     return Promise.resolve(true);
+  }
+
+  /** Takes a waiting job out of the queue, or aborts a running one. */
+  #stop(job: EmbeddedJob): void {
+    const index = this.#queue.indexOf(job);
+    if (index !== -1) this.#queue.splice(index, 1);
+    else job.controller.abort();
   }
 
   listFailed({ limit = 100 }: { limit?: number } = {}): Promise<FailedJob[]> {

@@ -30,6 +30,11 @@ export const DEFAULT_JOB_ATTEMPTS = 3;
 export const DEFAULT_RETRY_BACKOFF_MS = 500;
 /** How often waits check that the job's worker is still alive. */
 export const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
+// Submitting reads a session's owner and a queue's length at most this often; the liveness
+// check and the local count cover what happens between.
+const OWNER_CACHE_MS = 1_000;
+const PENDING_CACHE_MS = 100;
+const RECENT_RESULTS = 20_000;
 
 export interface RedisJobClientOptions {
   /** @default process.env.REDIS_URL, else DEFAULT_REDIS_URL */
@@ -73,6 +78,9 @@ export class RedisJobClient implements JobBackend {
   readonly #reader: Redis;
   readonly #queues = new Map<string, Queue>();
   readonly #waiters = new Map<string, Waiter>();
+  readonly #recent = new Map<string, JobResult>();
+  readonly #owners = new Map<string, { owner: string; at: number }>();
+  readonly #counts = new Map<string, { count: number; at: number }>();
   readonly #requests = new Map<
     string,
     { request: ParsedJobRequest; sessionKey?: string; worker?: string }
@@ -105,8 +113,10 @@ export class RedisJobClient implements JobBackend {
 
   static async connect(options: RedisJobClientOptions = {}): Promise<RedisJobClient> {
     const client = new RedisJobClient(options);
-    await client.#redis.ping();
-    void client.#readResults();
+    // Read results from the stream's current end: whatever ends after connect() is seen,
+    // however late the first blocking read starts.
+    const last = (await client.#redis.xrevrange(client.#keys.results, '+', '-', 'COUNT', 1))[0];
+    void client.#readResults(last?.[0] ?? '0-0');
     return client;
   }
 
@@ -118,11 +128,12 @@ export class RedisJobClient implements JobBackend {
     let queueName = this.#keys.sharedQueue;
     let worker: string | undefined;
     if (sessionKey !== undefined) {
-      const owner = await this.#redis.get(this.#keys.session(sessionKey));
-      if (owner !== null && (await this.#redis.exists(this.#keys.worker(owner))) === 1) {
+      const { owner, alive } = await this.#sessionOwner(sessionKey);
+      if (owner !== null && alive) {
         queueName = this.#keys.workerQueue(owner);
         worker = owner;
       } else if (owner !== null) {
+        this.#owners.delete(sessionKey);
         // The owner died: the session is gone. This call hears so; the next starts afresh.
         await this.#redis.del(this.#keys.session(sessionKey));
         this.#requests.set(jobId, { request, sessionKey });
@@ -136,7 +147,7 @@ export class RedisJobClient implements JobBackend {
       }
     }
     const queue = this.#queue(queueName);
-    const pending = await queue.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+    const pending = await this.#pending(queueName);
     if (pending >= this.#options.maxQueueLength) {
       throw new QueueFullError({ queue: queueName, pending, limit: this.#options.maxQueueLength });
     }
@@ -154,7 +165,9 @@ export class RedisJobClient implements JobBackend {
       jobId,
       attempts: this.#options.attempts,
       backoff: { type: 'exponential', delay: this.#options.backoffMs },
-      removeOnComplete: { age: 3_600 },
+      // The result lives in the job's state key (which also makes an id run once), so the
+      // finished BullMQ job is not kept.
+      removeOnComplete: true,
       removeOnFail: { age: 86_400 },
     });
     return jobId;
@@ -166,9 +179,15 @@ export class RedisJobClient implements JobBackend {
     signal,
   }: WaitOptions): Promise<JobResult> {
     signal?.throwIfAborted();
+    const recent = this.#recent.get(jobId);
+    if (recent) return recent;
     const waiter = this.#waiter(jobId);
-    const stored = await this.#storedResult(jobId);
-    if (stored) waiter.resolve(stored);
+    // A job this client submitted cannot end unseen: the results reader started first.
+    // Any other job may have ended before this wait began.
+    if (!this.#requests.has(jobId)) {
+      const stored = await this.#storedResult(jobId);
+      if (stored) waiter.resolve(stored);
+    }
     let timer: NodeJS.Timeout | undefined;
     let onAbort: (() => void) | undefined;
     const stop = new Promise<'timeout' | 'abort'>((resolve) => {
@@ -179,20 +198,23 @@ export class RedisJobClient implements JobBackend {
     try {
       const winner = await Promise.race([waiter.promise, stop]);
       if (typeof winner !== 'string') return winner;
-      await this.cancel({ jobId });
-      if (winner === 'abort')
+      const request = await this.#request(jobId);
+      const ending = outcomeResult({
+        jobId,
+        request,
+        status: winner === 'abort' ? 'cancelled' : 'timed-out',
+        detail: winner === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
+      });
+      // The deadline's result becomes the job's one result first; then the job is stopped,
+      // so the worker's own "cancelled" cannot take its place.
+      const stored = await publishEnd(this.#redis, this.#keys, jobId, ending);
+      await this.#stop(jobId);
+      if (winner === 'abort') {
         throw new AbortedError({
           message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
         });
-      const request = await this.#request(jobId);
-      const timedOut = outcomeResult({
-        jobId,
-        request,
-        status: 'timed-out',
-        detail: `(waited ${timeoutMs} ms)`,
-      });
-      const stored = await publishEnd(this.#redis, this.#keys, jobId, timedOut);
-      return stored ? timedOut : ((await this.#storedResult(jobId)) ?? timedOut);
+      }
+      return stored ? ending : ((await this.#storedResult(jobId)) ?? ending);
     } finally {
       clearTimeout(timer);
       if (onAbort) signal?.removeEventListener('abort', onAbort);
@@ -240,27 +262,39 @@ export class RedisJobClient implements JobBackend {
   }
 
   async cancel({ jobId }: { jobId: string }): Promise<boolean> {
+    const state = await this.#state(jobId);
+    if (state?.status === 'done') return false;
+    const request = await this.#request(jobId);
+    if (
+      !(await publishEnd(
+        this.#redis,
+        this.#keys,
+        jobId,
+        outcomeResult({ jobId, request, status: 'cancelled' }),
+      ))
+    ) {
+      return false;
+    }
+    await this.#stop(jobId);
+    return true;
+  }
+
+  /** Takes the job out of its queue if it is still there, else tells its worker to abort it. */
+  async #stop(jobId: string): Promise<void> {
     const known = this.#requests.get(jobId);
     const queues = [
       this.#keys.sharedQueue,
       ...(known?.worker ? [this.#keys.workerQueue(known.worker)] : []),
     ];
     for (const name of queues) {
-      if ((await this.#queue(name).remove(jobId)) === 1) {
-        const request = await this.#request(jobId);
-        await publishEnd(
-          this.#redis,
-          this.#keys,
-          jobId,
-          outcomeResult({ jobId, request, status: 'cancelled' }),
-        );
-        return true;
-      }
+      if (
+        (await this.#queue(name)
+          .remove(jobId)
+          .catch(() => 0)) === 1
+      )
+        return;
     }
-    const state = await this.#state(jobId);
-    if (state === null || state.status === 'done') return false;
     await this.#redis.publish(this.#keys.cancel, jobId);
-    return true;
   }
 
   async listFailed({ limit = 100 }: { limit?: number } = {}): Promise<FailedJob[]> {
@@ -298,6 +332,41 @@ export class RedisJobClient implements JobBackend {
     this.#reader.disconnect();
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
     await this.#redis.quit();
+  }
+
+  /** Keeps a result that came before its wait (bounded: the oldest go first). */
+  #remember(result: JobResult): void {
+    this.#recent.set(result.jobId, result);
+    if (this.#recent.size > RECENT_RESULTS) {
+      this.#recent.delete(this.#recent.keys().next().value as string);
+    }
+  }
+
+  /** The session's owner and whether it is alive, cached briefly (the liveness check covers the gap). */
+  async #sessionOwner(sessionKey: string): Promise<{ owner: string | null; alive: boolean }> {
+    const cached = this.#owners.get(sessionKey);
+    if (cached && Date.now() - cached.at < OWNER_CACHE_MS)
+      return { owner: cached.owner, alive: true };
+    const owner = await this.#redis.get(this.#keys.session(sessionKey));
+    const alive = owner !== null && (await this.#redis.exists(this.#keys.worker(owner))) === 1;
+    if (owner !== null && alive) this.#owners.set(sessionKey, { owner, at: Date.now() });
+    return { owner, alive };
+  }
+
+  /** Jobs waiting in a queue: counted in Redis at most every PENDING_CACHE_MS, locally between. */
+  async #pending(queueName: string): Promise<number> {
+    let entry = this.#counts.get(queueName);
+    if (!entry || Date.now() - entry.at >= PENDING_CACHE_MS) {
+      const count = await this.#queue(queueName).getJobCountByTypes(
+        'waiting',
+        'prioritized',
+        'delayed',
+      );
+      entry = { count, at: Date.now() };
+      this.#counts.set(queueName, entry);
+    }
+    entry.count += 1;
+    return entry.count - 1;
   }
 
   #queue(name: string): Queue {
@@ -349,8 +418,8 @@ export class RedisJobClient implements JobBackend {
   }
 
   /** One blocking reader for every wait: results arrive on one stream. */
-  async #readResults(): Promise<void> {
-    let lastId = '$';
+  async #readResults(from: string): Promise<void> {
+    let lastId = from;
     while (!this.#closed) {
       let reply: [string, [string, string[]][]][] | null;
       try {
@@ -365,7 +434,9 @@ export class RedisJobClient implements JobBackend {
         const parsed = safeParseJson(fields[1] ?? '');
         if (!parsed.success) continue;
         const result = parseJobResult(parsed.value);
-        this.#waiters.get(result.jobId)?.resolve(result);
+        const waiter = this.#waiters.get(result.jobId);
+        if (waiter) waiter.resolve(result);
+        else if (this.#requests.has(result.jobId)) this.#remember(result);
         this.#requests.delete(result.jobId);
       }
     }
@@ -381,6 +452,8 @@ export class RedisJobClient implements JobBackend {
     const suspects = new Map<string, string>();
     due.forEach(([jobId], index) => {
       const state = states[index];
+      // A result the reader missed (it reconnected, say) is still stored.
+      if (state?.status === 'done') this.#waiters.get(jobId)?.resolve(parseJobResult(state.result));
       const worker =
         state && state.status !== 'done' ? state.worker : this.#requests.get(jobId)?.worker;
       if (worker !== undefined) suspects.set(jobId, worker);

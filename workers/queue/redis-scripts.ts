@@ -9,24 +9,27 @@ export const JOB_EVENTS_TTL_S = 3_600;
 /** Approximate length of the shared results stream. */
 export const RESULTS_STREAM_LENGTH = 100_000;
 
-// Marks a job as running on this worker unless it was seen before. Returns 'run', or the
-// existing state: a job must never run the user's code twice, even when redelivered.
-const CLAIM_RUN = `
+// Starts a job on this worker, in one step: unless the job was seen before (a result, or a
+// run elsewhere: its code must never run twice), and unless its session belongs to another
+// worker, the session is claimed, the job marked running here and its start announced.
+const BEGIN_JOB = `
 local current = redis.call('GET', KEYS[1])
 if current then
   local state = cjson.decode(current)
-  if not (state.status == 'queued' and state.worker == ARGV[1]) then return current end
+  if not (state.status == 'queued' and state.worker == ARGV[1]) then return {'state', current} end
+end
+if ARGV[6] == '1' then
+  local owner = redis.call('GET', KEYS[2])
+  if not owner then
+    redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+    owner = ARGV[1]
+  end
+  if owner ~= ARGV[1] then return {'owner', owner} end
 end
 redis.call('SET', KEYS[1], cjson.encode({status = 'running', worker = ARGV[1]}), 'EX', ARGV[2])
-return 'run'
-`;
-
-// The session's owner, claiming it for this worker when it has none.
-const CLAIM_SESSION = `
-local owner = redis.call('GET', KEYS[1])
-if owner then return owner end
-redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-return ARGV[1]
+redis.call('XADD', KEYS[3], '*', 'e', ARGV[4])
+redis.call('EXPIRE', KEYS[3], ARGV[5])
+return {'run'}
 `;
 
 // Stores a result unless the job already has one. Returns 1 if stored.
@@ -40,37 +43,77 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'r', ARGV[6])
 return 1
 `;
 
-export type RunClaim =
-  { kind: 'run' } | { kind: 'done' } | { kind: 'running-elsewhere'; worker: string };
+export type JobStart =
+  | { kind: 'run' }
+  | { kind: 'done' }
+  | { kind: 'running-elsewhere'; worker: string }
+  | { kind: 'owned-elsewhere'; owner: string };
 
-export async function claimRun(
+// Scripts are registered once per connection and then run by their SHA (EVALSHA), so their
+// text is not sent with every job.
+interface ScriptedRedis {
+  lagentBeginJob(
+    state: string,
+    session: string,
+    events: string,
+    workerId: string,
+    stateTtlS: number,
+    sessionTtlMs: number,
+    startedEvent: string,
+    eventsTtlS: number,
+    hasSession: '0' | '1',
+  ): Promise<[string, string?]>;
+  lagentStoreResult(
+    state: string,
+    events: string,
+    results: string,
+    stateValue: string,
+    endEvent: string,
+    stateTtlS: number,
+    eventsTtlS: number,
+    resultsLength: number,
+    result: string,
+  ): Promise<number>;
+}
+
+const registered = new WeakSet<Redis>();
+
+function scripted(redis: Redis): ScriptedRedis {
+  if (!registered.has(redis)) {
+    redis.defineCommand('lagentBeginJob', { numberOfKeys: 3, lua: BEGIN_JOB });
+    redis.defineCommand('lagentStoreResult', { numberOfKeys: 3, lua: STORE_RESULT });
+    registered.add(redis);
+  }
+  return redis as unknown as ScriptedRedis;
+}
+
+export async function beginJob(
   redis: Redis,
   keys: RedisKeys,
-  jobId: string,
-  workerId: string,
-): Promise<RunClaim> {
-  const answer = (await redis.eval(
-    CLAIM_RUN,
-    1,
+  {
+    jobId,
+    workerId,
+    sessionKey,
+    sessionTtlMs,
+  }: { jobId: string; workerId: string; sessionKey: string | undefined; sessionTtlMs: number },
+): Promise<JobStart> {
+  const [kind, detail = ''] = await scripted(redis).lagentBeginJob(
     keys.state(jobId),
+    keys.session(sessionKey ?? ''),
+    keys.events(jobId),
     workerId,
     JOB_STATE_TTL_S,
-  )) as string;
-  if (answer === 'run') return { kind: 'run' };
-  const parsed = safeParseJson(answer);
+    sessionTtlMs,
+    JSON.stringify({ type: 'started', workerId }),
+    JOB_EVENTS_TTL_S,
+    sessionKey === undefined ? '0' : '1',
+  );
+  if (kind === 'run') return { kind: 'run' };
+  if (kind === 'owner') return { kind: 'owned-elsewhere', owner: detail };
+  const parsed = safeParseJson(detail);
   const state = parsed.success ? (parsed.value as { status?: string; worker?: string }) : {};
   if (state.status === 'done') return { kind: 'done' };
   return { kind: 'running-elsewhere', worker: state.worker ?? 'unknown' };
-}
-
-export async function claimSession(
-  redis: Redis,
-  keys: RedisKeys,
-  sessionKey: string,
-  workerId: string,
-  ttlMs: number,
-): Promise<string> {
-  return (await redis.eval(CLAIM_SESSION, 1, keys.session(sessionKey), workerId, ttlMs)) as string;
 }
 
 export async function publishEvent(
@@ -79,11 +122,8 @@ export async function publishEvent(
   jobId: string,
   event: JobEvent,
 ): Promise<void> {
-  await redis
-    .pipeline()
-    .xadd(keys.events(jobId), '*', 'e', JSON.stringify(event))
-    .expire(keys.events(jobId), JOB_EVENTS_TTL_S)
-    .exec();
+  // The stream got its TTL with the start event (beginJob), and gets it again at the end.
+  await redis.xadd(keys.events(jobId), '*', 'e', JSON.stringify(event));
 }
 
 /**
@@ -97,9 +137,7 @@ export async function publishEnd(
   jobId: string,
   result: JobResult,
 ): Promise<boolean> {
-  const stored = await redis.eval(
-    STORE_RESULT,
-    3,
+  const stored = await scripted(redis).lagentStoreResult(
     keys.state(jobId),
     keys.events(jobId),
     keys.results,

@@ -18,7 +18,7 @@ import {
   redisKeys,
 } from './redis-keys.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { claimRun, claimSession, publishEnd, publishEvent } from './redis-scripts.ts';
+import { beginJob, publishEnd, publishEvent } from './redis-scripts.ts';
 import type { WorkerHealthServer } from './worker-health.ts';
 import { startHealthServer } from './worker-health.ts';
 
@@ -61,6 +61,10 @@ interface Counters {
   active: number;
   completed: number;
   failed: number;
+  /** Jobs taken up after the worker running them died: reported lost, not run again. */
+  recovered: number;
+  /** Jobs delivered again after they had ended: answered from their stored result. */
+  duplicates: number;
 }
 
 /**
@@ -85,7 +89,13 @@ export class ToolWorker {
   readonly #ownedSessions = new Set<string>();
   readonly #connection: ConnectionOptions;
   readonly #ownerQueues = new Map<string, Queue>();
-  readonly #counters: Counters = { active: 0, completed: 0, failed: 0 };
+  readonly #counters: Counters = {
+    active: 0,
+    completed: 0,
+    failed: 0,
+    recovered: 0,
+    duplicates: 0,
+  };
   readonly #startedAt = Date.now();
   #heartbeat: NodeJS.Timeout | undefined;
   #health: WorkerHealthServer | undefined;
@@ -185,11 +195,10 @@ export class ToolWorker {
         apis: action.apis,
       }),
     ]);
-    await this.#redis
-      .multi()
-      .sadd(this.#keys.workers, this.id)
-      .hset(this.#keys.tools, Object.fromEntries(tools))
-      .exec();
+    const registration = this.#redis.multi().sadd(this.#keys.workers, this.id);
+    // HSET with no fields is an error that would abort the whole transaction.
+    if (tools.length > 0) registration.hset(this.#keys.tools, Object.fromEntries(tools));
+    await registration.exec();
     await this.#beat();
     this.#heartbeat = setInterval(
       () => void this.#beat(),
@@ -237,25 +246,35 @@ export class ToolWorker {
       );
       throw new UnrecoverableError(reason);
     }
-    const claim = await claimRun(this.#redis, this.#keys, jobId, this.id);
-    if (claim.kind === 'done') return { status: 'already-done' };
-    if (claim.kind === 'running-elsewhere') {
+    const begin = await beginJob(this.#redis, this.#keys, {
+      jobId,
+      workerId: this.id,
+      sessionKey: envelope.sessionKey,
+      sessionTtlMs: this.#options.sessionTtlMs,
+    });
+    if (begin.kind === 'done') {
+      this.#counters.duplicates += 1;
+      return { status: 'already-done' };
+    }
+    if (begin.kind === 'running-elsewhere') {
+      this.#counters.recovered += 1;
       // Redelivered after its worker died mid-run: never run the user's code twice.
       const lost = outcomeResult({
         jobId,
         request: envelope.request,
         status: envelope.sessionKey ? 'session-lost' : 'worker-lost',
-        workerId: claim.worker,
+        workerId: begin.worker,
       });
       await publishEnd(this.#redis, this.#keys, jobId, lost);
       return { status: lost.status };
     }
-    if (envelope.sessionKey !== undefined && !(await this.#takeSession(job, jobId, envelope))) {
+    if (begin.kind === 'owned-elsewhere') {
+      await this.#route(job, jobId, envelope, begin.owner);
       return { status: 'routed' };
     }
+    if (envelope.sessionKey !== undefined) this.#ownedSessions.add(envelope.sessionKey);
     this.#counters.active += 1;
     try {
-      await publishEvent(this.#redis, this.#keys, jobId, { type: 'started', workerId: this.id });
       const result = await this.#runner.run({
         jobId,
         envelope,
@@ -273,20 +292,8 @@ export class ToolWorker {
     }
   }
 
-  /** Runs here if the session is this worker's (or free); otherwise routes the job. */
-  async #takeSession(job: Job, jobId: string, envelope: JobEnvelope): Promise<boolean> {
-    const sessionKey = envelope.sessionKey as string;
-    const owner = await claimSession(
-      this.#redis,
-      this.#keys,
-      sessionKey,
-      this.id,
-      this.#options.sessionTtlMs,
-    );
-    if (owner === this.id) {
-      this.#ownedSessions.add(sessionKey);
-      return true;
-    }
+  /** Another worker owns the job's session: send the job there, or report the session lost. */
+  async #route(job: Job, jobId: string, envelope: JobEnvelope, owner: string): Promise<void> {
     if ((await this.#redis.exists(this.#keys.worker(owner))) === 1) {
       let ownerQueue = this.#ownerQueues.get(owner);
       if (!ownerQueue) {
@@ -300,17 +307,16 @@ export class ToolWorker {
         86_400,
       );
       await ownerQueue.add(job.name, job.data, { ...job.opts, jobId });
-      return false;
+      return;
     }
     // The owner died: its session is gone. Say so once; the next call starts afresh.
-    await this.#redis.del(this.#keys.session(sessionKey));
+    await this.#redis.del(this.#keys.session(envelope.sessionKey ?? ''));
     await publishEnd(
       this.#redis,
       this.#keys,
       jobId,
       outcomeResult({ jobId, request: envelope.request, status: 'session-lost', workerId: owner }),
     );
-    return false;
   }
 
   async #platformFailure(

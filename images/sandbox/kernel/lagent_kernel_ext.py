@@ -8,6 +8,9 @@
    waits for a round trip through its IOPub thread even when nothing was written. Skipping
    the wait when the buffer is empty takes about a millisecond off every execution and
    changes no output: anything written later schedules its own flush.
+3. The only client of this kernel is the sandbox driver, which reads neither the
+   `execute_input` echo nor the `busy` status: the kernel stops publishing them, two IOPub
+   messages fewer per execution. The `idle` status, which ends an execution, stays.
 """
 
 import codecs
@@ -16,8 +19,10 @@ import sys
 import threading
 
 from ipykernel.iostream import OutStream
+from ipykernel.kernelbase import Kernel
 
 _flush = OutStream.flush
+_publish_status = Kernel._publish_status
 
 
 def _flush_if_written(self):
@@ -25,6 +30,15 @@ def _flush_if_written(self):
         empty = self._buffer.tell() == 0
     if not empty:
         _flush(self)
+
+
+def _publish_status_but_busy(self, status, channel, parent=None):
+    if status != "busy":
+        _publish_status(self, status, channel, parent)
+
+
+def _no_execute_input(self, code, parent, execution_count):
+    return None
 
 
 def _capture_fd(fd, stream):
@@ -47,5 +61,7 @@ def _capture_fd(fd, stream):
 
 def load_ipython_extension(ipython):
     OutStream.flush = _flush_if_written
+    Kernel._publish_status = _publish_status_but_busy
+    Kernel._publish_execute_input = _no_execute_input
     _capture_fd(1, sys.stdout)
     _capture_fd(2, sys.stderr)
