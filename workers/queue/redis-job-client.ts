@@ -168,7 +168,8 @@ export class RedisJobClient implements JobBackend {
       // The result lives in the job's state key (which also makes an id run once), so the
       // finished BullMQ job is not kept.
       removeOnComplete: true,
-      removeOnFail: { age: 86_400 },
+      // Failed jobs stay listable (listFailed) for a day, at most 10,000 of them.
+      removeOnFail: { age: 86_400, count: 10_000 },
     });
     return jobId;
   }

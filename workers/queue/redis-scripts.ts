@@ -3,11 +3,18 @@ import { safeParseJson } from '../../core/index.ts';
 import type { JobEvent, JobResult } from './job-schema.ts';
 import type { RedisKeys } from './redis-keys.ts';
 
-/** How long job state, events and results are kept. */
-export const JOB_STATE_TTL_S = 86_400;
-export const JOB_EVENTS_TTL_S = 3_600;
-/** Approximate length of the shared results stream. */
-export const RESULTS_STREAM_LENGTH = 100_000;
+/**
+ * How long a job's state and result are kept: also the window in which submitting the same
+ * job id again does not run it again. About 1 KB per job for small results.
+ */
+export const JOB_STATE_TTL_S = 3_600;
+/** A job's event stream is for watching it run; it goes soon after. */
+export const JOB_EVENTS_TTL_S = 600;
+/**
+ * Approximate length of the shared results stream. A submitter that falls further behind
+ * finds its results in the jobs' state keys instead (its waits check them every second).
+ */
+export const RESULTS_STREAM_LENGTH = 10_000;
 
 // Starts a job on this worker, in one step: unless the job was seen before (a result, or a
 // run elsewhere: its code must never run twice), and unless its session belongs to another

@@ -18,7 +18,7 @@ import {
   redisKeys,
 } from './redis-keys.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { beginJob, publishEnd, publishEvent } from './redis-scripts.ts';
+import { beginJob, JOB_STATE_TTL_S, publishEnd, publishEvent } from './redis-scripts.ts';
 import type { WorkerHealthServer } from './worker-health.ts';
 import { startHealthServer } from './worker-health.ts';
 
@@ -304,7 +304,7 @@ export class ToolWorker {
         this.#keys.state(jobId),
         JSON.stringify({ status: 'queued', worker: owner }),
         'EX',
-        86_400,
+        JOB_STATE_TTL_S,
       );
       await ownerQueue.add(job.name, job.data, { ...job.opts, jobId });
       return;
