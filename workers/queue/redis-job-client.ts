@@ -12,7 +12,10 @@ import type {
 import { DEFAULT_WAIT_TIMEOUT_MS } from './job-backend.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobEvent, JobResult, ParsedJobRequest } from './job-schema.ts';
-import { parseJobEnvelope, parseJobEvent, parseJobRequest, parseJobResult } from './job-schema.ts';
+import { parseJobEnvelope, parseJobRequest, parseJobResult } from './job-schema.ts';
+import { readJobEvents } from './job-event-stream.ts';
+import { ResultInbox } from './result-inbox.ts';
+import { SubmitRouting } from './submit-routing.ts';
 import type { JobState, RedisKeys } from './redis-keys.ts';
 import {
   bullConnection,
@@ -30,11 +33,13 @@ export const DEFAULT_JOB_ATTEMPTS = 3;
 export const DEFAULT_RETRY_BACKOFF_MS = 500;
 /** How often waits check that the job's worker is still alive. */
 export const DEFAULT_LIVENESS_INTERVAL_MS = 1_000;
-// Submitting reads a session's owner and a queue's length at most this often; the liveness
-// check and the local count cover what happens between.
-const OWNER_CACHE_MS = 1_000;
-const PENDING_CACHE_MS = 100;
-const RECENT_RESULTS = 20_000;
+
+/** What a client knows of a job it submitted. */
+interface KnownJob {
+  request: ParsedJobRequest;
+  sessionKey?: string;
+  worker?: string;
+}
 
 export interface RedisJobClientOptions {
   /** @default process.env.REDIS_URL, else DEFAULT_REDIS_URL */
@@ -56,12 +61,6 @@ export interface RedisJobClientOptions {
   livenessIntervalMs?: number;
 }
 
-interface Waiter {
-  promise: Promise<JobResult>;
-  resolve: (result: JobResult) => void;
-  since: number;
-}
-
 /**
  * Submits jobs to BullMQ on Redis and waits for their results. A session's calls go to the
  * queue of the worker that owns the session; a wait ends with the job's result, or with a
@@ -75,29 +74,37 @@ export class RedisJobClient implements JobBackend {
   readonly #url: string;
   readonly #keys: RedisKeys;
   readonly #redis: Redis;
-  readonly #reader: Redis;
+  readonly #inbox: ResultInbox;
   readonly #queues = new Map<string, Queue>();
-  readonly #waiters = new Map<string, Waiter>();
-  readonly #recent = new Map<string, JobResult>();
-  readonly #owners = new Map<string, { owner: string; at: number }>();
-  readonly #counts = new Map<string, { count: number; at: number }>();
-  readonly #requests = new Map<
-    string,
-    { request: ParsedJobRequest; sessionKey?: string; worker?: string }
-  >();
+  readonly #routing: SubmitRouting;
+  readonly #requests: Map<string, KnownJob>;
   readonly #options: Required<
     Omit<RedisJobClientOptions, 'redisUrl' | 'queueName' | 'sessionScope'>
   >;
   readonly #liveness: NodeJS.Timeout;
   #closed = false;
 
-  private constructor(options: RedisJobClientOptions) {
-    this.#url = options.redisUrl ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+  private constructor({
+    options,
+    url,
+    redis,
+    inbox,
+    requests,
+  }: {
+    options: RedisJobClientOptions;
+    url: string;
+    redis: Redis;
+    inbox: ResultInbox;
+    requests: Map<string, KnownJob>;
+  }) {
+    this.#url = url;
     this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
     this.sessionScope = options.sessionScope ?? randomUUID();
     this.#keys = redisKeys(this.queueName);
-    this.#redis = createRedis(this.#url, { enableAutoPipelining: true });
-    this.#reader = createRedis(this.#url);
+    this.#redis = redis;
+    this.#inbox = inbox;
+    this.#routing = new SubmitRouting({ redis, keys: this.#keys });
+    this.#requests = requests;
     this.#options = {
       maxQueueLength: options.maxQueueLength ?? DEFAULT_MAX_QUEUE_LENGTH,
       attempts: options.attempts ?? DEFAULT_JOB_ATTEMPTS,
@@ -112,12 +119,19 @@ export class RedisJobClient implements JobBackend {
   }
 
   static async connect(options: RedisJobClientOptions = {}): Promise<RedisJobClient> {
-    const client = new RedisJobClient(options);
-    // Read results from the stream's current end: whatever ends after connect() is seen,
-    // however late the first blocking read starts.
-    const last = (await client.#redis.xrevrange(client.#keys.results, '+', '-', 'COUNT', 1))[0];
-    void client.#readResults(last?.[0] ?? '0-0');
-    return client;
+    const url = options.redisUrl ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
+    const redis = createRedis(url, { enableAutoPipelining: true });
+    // Jobs this client submitted and whose result has not come yet.
+    const requests = new Map<string, KnownJob>();
+    // Results are read from the stream's current end: whatever ends after connect() is seen,
+    // however late a wait starts.
+    const inbox = await ResultInbox.open({
+      redis,
+      reader: createRedis(url),
+      stream: redisKeys(options.queueName ?? DEFAULT_QUEUE_NAME).results,
+      keep: (jobId) => requests.delete(jobId),
+    });
+    return new RedisJobClient({ options, url, redis, inbox, requests });
   }
 
   async submit({ request: input, jobId = randomUUID(), signal }: SubmitOptions): Promise<string> {
@@ -128,12 +142,12 @@ export class RedisJobClient implements JobBackend {
     let queueName = this.#keys.sharedQueue;
     let worker: string | undefined;
     if (sessionKey !== undefined) {
-      const { owner, alive } = await this.#sessionOwner(sessionKey);
+      const { owner, alive } = await this.#routing.sessionOwner(sessionKey);
       if (owner !== null && alive) {
         queueName = this.#keys.workerQueue(owner);
         worker = owner;
       } else if (owner !== null) {
-        this.#owners.delete(sessionKey);
+        this.#routing.forgetSession(sessionKey);
         // The owner died: the session is gone. This call hears so; the next starts afresh.
         await this.#redis.del(this.#keys.session(sessionKey));
         this.#requests.set(jobId, { request, sessionKey });
@@ -147,7 +161,7 @@ export class RedisJobClient implements JobBackend {
       }
     }
     const queue = this.#queue(queueName);
-    const pending = await this.#pending(queueName);
+    const pending = await this.#routing.claimPlace(queue);
     if (pending >= this.#options.maxQueueLength) {
       throw new QueueFullError({ queue: queueName, pending, limit: this.#options.maxQueueLength });
     }
@@ -180,9 +194,9 @@ export class RedisJobClient implements JobBackend {
     signal,
   }: WaitOptions): Promise<JobResult> {
     signal?.throwIfAborted();
-    const recent = this.#recent.get(jobId);
+    const recent = this.#inbox.recent(jobId);
     if (recent) return recent;
-    const waiter = this.#waiter(jobId);
+    const waiter = this.#inbox.waiter(jobId);
     // A job this client submitted cannot end unseen: the results reader started first.
     // Any other job may have ended before this wait began.
     if (!this.#requests.has(jobId)) {
@@ -222,44 +236,15 @@ export class RedisJobClient implements JobBackend {
     }
   }
 
-  async *events({
-    jobId,
-    signal,
-  }: {
-    jobId: string;
-    signal?: AbortSignal;
-  }): AsyncGenerator<JobEvent> {
-    const reader = this.#reader.duplicate();
-    let lastId = '0';
-    try {
-      while (!signal?.aborted && !this.#closed) {
-        const reply = await reader.xread(
-          'BLOCK',
-          1_000,
-          'STREAMS',
-          this.#keys.events(jobId),
-          lastId,
-        );
-        for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-          lastId = id;
-          const parsed = safeParseJson(fields[1] ?? '');
-          if (!parsed.success) continue;
-          const event = parseJobEvent(parsed.value);
-          yield event;
-          if (event.type === 'end') return;
-        }
-        if (!reply) {
-          // The stream may have expired after the job ended: the stored result still is.
-          const stored = await this.#storedResult(jobId);
-          if (stored) {
-            yield { type: 'end', result: stored };
-            return;
-          }
-        }
-      }
-    } finally {
-      reader.disconnect();
-    }
+  events({ jobId, signal }: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent> {
+    return readJobEvents({
+      reader: this.#redis.duplicate(),
+      stream: this.#keys.events(jobId),
+      // The stream may have expired after the job ended: the stored result still is.
+      storedResult: () => this.#storedResult(jobId),
+      isDone: () => this.#closed,
+      ...(signal === undefined ? {} : { signal }),
+    });
   }
 
   async cancel({ jobId }: { jobId: string }): Promise<boolean> {
@@ -330,44 +315,9 @@ export class RedisJobClient implements JobBackend {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#liveness);
-    this.#reader.disconnect();
+    this.#inbox.close();
     await Promise.all([...this.#queues.values()].map((queue) => queue.close()));
     await this.#redis.quit();
-  }
-
-  /** Keeps a result that came before its wait (bounded: the oldest go first). */
-  #remember(result: JobResult): void {
-    this.#recent.set(result.jobId, result);
-    if (this.#recent.size > RECENT_RESULTS) {
-      this.#recent.delete(this.#recent.keys().next().value as string);
-    }
-  }
-
-  /** The session's owner and whether it is alive, cached briefly (the liveness check covers the gap). */
-  async #sessionOwner(sessionKey: string): Promise<{ owner: string | null; alive: boolean }> {
-    const cached = this.#owners.get(sessionKey);
-    if (cached && Date.now() - cached.at < OWNER_CACHE_MS)
-      return { owner: cached.owner, alive: true };
-    const owner = await this.#redis.get(this.#keys.session(sessionKey));
-    const alive = owner !== null && (await this.#redis.exists(this.#keys.worker(owner))) === 1;
-    if (owner !== null && alive) this.#owners.set(sessionKey, { owner, at: Date.now() });
-    return { owner, alive };
-  }
-
-  /** Jobs waiting in a queue: counted in Redis at most every PENDING_CACHE_MS, locally between. */
-  async #pending(queueName: string): Promise<number> {
-    let entry = this.#counts.get(queueName);
-    if (!entry || Date.now() - entry.at >= PENDING_CACHE_MS) {
-      const count = await this.#queue(queueName).getJobCountByTypes(
-        'waiting',
-        'prioritized',
-        'delayed',
-      );
-      entry = { count, at: Date.now() };
-      this.#counts.set(queueName, entry);
-    }
-    entry.count += 1;
-    return entry.count - 1;
   }
 
   #queue(name: string): Queue {
@@ -377,25 +327,6 @@ export class RedisJobClient implements JobBackend {
       this.#queues.set(name, queue);
     }
     return queue;
-  }
-
-  #waiter(jobId: string): Waiter {
-    let waiter = this.#waiters.get(jobId);
-    if (!waiter) {
-      let resolve!: (result: JobResult) => void;
-      const promise = new Promise<JobResult>((done) => (resolve = done));
-      const created: Waiter = {
-        promise,
-        since: Date.now(),
-        resolve: (result) => {
-          this.#waiters.delete(jobId);
-          resolve(result);
-        },
-      };
-      this.#waiters.set(jobId, created);
-      waiter = created;
-    }
-    return waiter;
   }
 
   async #state(jobId: string): Promise<JobState | null> {
@@ -418,43 +349,16 @@ export class RedisJobClient implements JobBackend {
       : { kind: 'run-code', code: '', language: 'python' };
   }
 
-  /** One blocking reader for every wait: results arrive on one stream. */
-  async #readResults(from: string): Promise<void> {
-    let lastId = from;
-    while (!this.#closed) {
-      let reply: [string, [string, string[]][]][] | null;
-      try {
-        reply = await this.#reader.xread('BLOCK', 5_000, 'STREAMS', this.#keys.results, lastId);
-      } catch {
-        if (this.#closed) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        continue;
-      }
-      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
-        lastId = id;
-        const parsed = safeParseJson(fields[1] ?? '');
-        if (!parsed.success) continue;
-        const result = parseJobResult(parsed.value);
-        const waiter = this.#waiters.get(result.jobId);
-        if (waiter) waiter.resolve(result);
-        else if (this.#requests.has(result.jobId)) this.#remember(result);
-        this.#requests.delete(result.jobId);
-      }
-    }
-  }
-
   /** Ends the waits whose job sits with a worker that stopped beating. */
   async #checkLiveness(): Promise<void> {
-    const due = [...this.#waiters.entries()].filter(
-      ([, waiter]) => Date.now() - waiter.since >= this.#options.livenessIntervalMs,
-    );
+    const due = this.#inbox.waitingLongerThan(this.#options.livenessIntervalMs);
     if (due.length === 0 || this.#closed) return;
-    const states = await Promise.all(due.map(([jobId]) => this.#state(jobId)));
+    const states = await Promise.all(due.map((jobId) => this.#state(jobId)));
     const suspects = new Map<string, string>();
-    due.forEach(([jobId], index) => {
+    due.forEach((jobId, index) => {
       const state = states[index];
       // A result the reader missed (it reconnected, say) is still stored.
-      if (state?.status === 'done') this.#waiters.get(jobId)?.resolve(parseJobResult(state.result));
+      if (state?.status === 'done') this.#inbox.resolve(jobId, parseJobResult(state.result));
       const worker =
         state && state.status !== 'done' ? state.worker : this.#requests.get(jobId)?.worker;
       if (worker !== undefined) suspects.set(jobId, worker);
@@ -483,7 +387,7 @@ export class RedisJobClient implements JobBackend {
         outcomeResult({ jobId, request, status, workerId: worker }),
       );
       const stored = await this.#storedResult(jobId);
-      if (stored) this.#waiters.get(jobId)?.resolve(stored);
+      if (stored) this.#inbox.resolve(jobId, stored);
     }
   }
 }

@@ -1,0 +1,126 @@
+import type { Redis } from 'ioredis';
+import { safeParseJson } from '../../core/index.ts';
+import type { JobResult } from './job-schema.ts';
+import { parseJobResult } from './job-schema.ts';
+
+// Results that arrive before anyone waits for them are kept, the oldest dropped first.
+const RECENT_RESULTS = 20_000;
+
+export interface ResultWaiter {
+  promise: Promise<JobResult>;
+  resolve: (result: JobResult) => void;
+  /** When the wait began, in ms since the epoch. */
+  since: number;
+}
+
+export interface OpenResultInboxOptions {
+  /** A connection for reading the stream's end. */
+  redis: Redis;
+  /** A connection of its own: the inbox blocks on it. */
+  reader: Redis;
+  stream: string;
+  /**
+   * Called once for every result that arrives: whether to keep it for a later wait, should
+   * nobody wait for it yet.
+   */
+  keep: (jobId: string) => boolean;
+}
+
+/**
+ * One blocking reader of the results stream for every wait of a client: a result is handed to
+ * its waiter, or kept for a wait that comes later.
+ */
+export class ResultInbox {
+  readonly #reader: Redis;
+  readonly #stream: string;
+  readonly #keep: (jobId: string) => boolean;
+  readonly #waiters = new Map<string, ResultWaiter>();
+  readonly #recent = new Map<string, JobResult>();
+  #closed = false;
+
+  private constructor(options: OpenResultInboxOptions) {
+    this.#reader = options.reader;
+    this.#stream = options.stream;
+    this.#keep = options.keep;
+  }
+
+  /** Starts reading at the stream's current end: whatever ends after this is seen. */
+  static async open(options: OpenResultInboxOptions): Promise<ResultInbox> {
+    const inbox = new ResultInbox(options);
+    const last = (await options.redis.xrevrange(options.stream, '+', '-', 'COUNT', 1))[0];
+    void inbox.#read(last?.[0] ?? '0-0');
+    return inbox;
+  }
+
+  /** A result that came before its wait. */
+  recent(jobId: string): JobResult | undefined {
+    return this.#recent.get(jobId);
+  }
+
+  /** The one waiter of a job, created on first use; it ends when its result is resolved. */
+  waiter(jobId: string): ResultWaiter {
+    const existing = this.#waiters.get(jobId);
+    if (existing) return existing;
+    let resolve!: (result: JobResult) => void;
+    const promise = new Promise<JobResult>((done) => (resolve = done));
+    const created: ResultWaiter = {
+      promise,
+      since: Date.now(),
+      resolve: (result) => {
+        this.#waiters.delete(jobId);
+        resolve(result);
+      },
+    };
+    this.#waiters.set(jobId, created);
+    return created;
+  }
+
+  /** Ends a job's wait, if anyone waits for it. */
+  resolve(jobId: string, result: JobResult): void {
+    this.#waiters.get(jobId)?.resolve(result);
+  }
+
+  /** Jobs waited for since at least `ms` ago. */
+  waitingLongerThan(ms: number): string[] {
+    const now = Date.now();
+    return [...this.#waiters.entries()]
+      .filter(([, waiter]) => now - waiter.since >= ms)
+      .map(([jobId]) => jobId);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#reader.disconnect();
+  }
+
+  async #read(from: string): Promise<void> {
+    let lastId = from;
+    while (!this.#closed) {
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = await this.#reader.xread('BLOCK', 5_000, 'STREAMS', this.#stream, lastId);
+      } catch {
+        if (this.#closed) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        continue;
+      }
+      for (const [id, fields] of reply?.[0]?.[1] ?? []) {
+        lastId = id;
+        const parsed = safeParseJson(fields[1] ?? '');
+        if (!parsed.success) continue;
+        const result = parseJobResult(parsed.value);
+        const keep = this.#keep(result.jobId);
+        const waiter = this.#waiters.get(result.jobId);
+        if (waiter) waiter.resolve(result);
+        else if (keep) this.#remember(result);
+      }
+    }
+  }
+
+  #remember(result: JobResult): void {
+    this.#recent.set(result.jobId, result);
+    if (this.#recent.size > RECENT_RESULTS) {
+      this.#recent.delete(this.#recent.keys().next().value as string);
+    }
+  }
+}
