@@ -18,6 +18,7 @@ export default tseslint.config(
       'node_modules/**',
       '.tools/**',
       '.readme-snippet-*',
+      '.build-test-*/**',
       'images/**/rootfs/**',
     ],
   },

@@ -9,6 +9,7 @@ import { ActionExecutor, createAgentMessage } from '../core/index.ts';
 import { tool as echoTool } from '../tests/fixtures/tools/echo-tool.ts';
 import type { WorkerProcess } from '../tests/support/worker-process.ts';
 import { startWorkerProcess } from '../tests/support/worker-process.ts';
+import { purgeQueue } from '../workers/queue/purge-queue.ts';
 import { createRedis } from '../workers/queue/redis-keys.ts';
 import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
 import { createQueueExecutor } from '../workers/queue/remote-action.ts';
@@ -60,6 +61,7 @@ async function withWorkers<T>(
     return await use(queueName, workers);
   } finally {
     await Promise.all(workers.map((worker) => worker.stop()));
+    await purgeQueue({ redisUrl, queueName });
   }
 }
 

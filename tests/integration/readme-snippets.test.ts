@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
+import { purgeQueue } from '../../workers/queue/purge-queue.ts';
+import { redisUrl, requireDocker, requireRedis } from '../support/services.ts';
+import { startWorkerProcess } from '../support/worker-process.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const run = promisify(execFile);
@@ -15,11 +18,11 @@ async function readmeBlocks(): Promise<string[]> {
   return [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
 }
 
-async function runSnippet(code: string): Promise<string> {
+async function runSnippet(code: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
   const file = join(root, `.readme-snippet-${randomUUID()}.ts`);
   await writeFile(file, code);
   try {
-    const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 60_000 });
+    const { stdout } = await run(process.execPath, [file], { cwd: root, timeout: 60_000, env });
     return stdout;
   } finally {
     await rm(file, { force: true });
@@ -41,8 +44,37 @@ test('the sandbox snippet runs code with state, and has no network', async () =>
 });
 
 test('the tool-call snippet prints the ActionReturn', async () => {
-  const [, , toolCall] = await readmeBlocks();
+  const [, , , toolCall] = await readmeBlocks();
   const stdout = await runSnippet(toolCall ?? '');
   expect(stdout).toContain(`'{"city": "Paris", "sky": "clear"}'`);
   expect(stdout).toContain("type: 'Weather'");
+});
+
+describe('the job snippet streams the output, then prints the result', () => {
+  const expectJobOutput = (stdout: string) => {
+    expect(stdout).toContain('live: 42');
+    expect(stdout).toContain("completed [ '42\\n' ]");
+  };
+
+  test('without REDIS_URL: the jobs run in the same process', async () => {
+    await requireDocker();
+    const [, , jobs] = await readmeBlocks();
+    const { REDIS_URL: _ignored, ...env } = process.env;
+    expectJobOutput(await runSnippet(jobs ?? '', env));
+  });
+
+  test('with REDIS_URL: the jobs go to a worker process', async () => {
+    await requireRedis();
+    await requireDocker();
+    const [, , jobs] = await readmeBlocks();
+    const queueName = `test-${randomUUID().slice(0, 8)}`;
+    const worker = await startWorkerProcess({ queueName, namePrefix: queueName });
+    try {
+      const env = { ...process.env, REDIS_URL: redisUrl().href, LAGENT_QUEUE: queueName };
+      expectJobOutput(await runSnippet(jobs ?? '', env));
+    } finally {
+      await worker.stop();
+      await purgeQueue({ queueName });
+    }
+  });
 });

@@ -6,6 +6,7 @@ import type { RedisJobClientOptions } from '../../workers/queue/redis-job-client
 import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
 import { ToolWorker } from '../../workers/queue/tool-worker.ts';
 import { createWorkerRunner } from '../../workers/queue/worker-runner.ts';
+import { purgeQueue } from '../../workers/queue/purge-queue.ts';
 import { requireDocker, requireRedis } from './services.ts';
 
 export const BACKENDS = ['redis', 'embedded'] as const;
@@ -71,9 +72,13 @@ export async function startTestJobs({
     worker,
     queueName,
     close: async () => {
-      await jobs.close();
-      if (worker) await worker.close({ deadlineMs: 5_000 });
-      else await runner.close();
+      try {
+        await jobs.close();
+        if (worker) await worker.close({ deadlineMs: 5_000 });
+        else await runner.close();
+      } finally {
+        await purgeQueue({ queueName });
+      }
     },
   };
 }

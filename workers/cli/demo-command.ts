@@ -8,6 +8,7 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
 import { RedisJobClient } from '../queue/redis-job-client.ts';
 import { createQueueExecutor } from '../queue/remote-action.ts';
+import { purgeQueue } from '../queue/purge-queue.ts';
 import { ToolWorker } from '../queue/tool-worker.ts';
 import { createWorkerRunner } from '../queue/worker-runner.ts';
 import { modelFromEnv } from './model-from-env.ts';
@@ -82,6 +83,8 @@ export async function runDemo({
   } finally {
     await jobs.close();
     await worker?.close();
+    // The demo's private queue is not needed after it.
+    if (worker && redisUrl) await purgeQueue({ redisUrl, queueName: worker.queueName });
   }
 }
 

@@ -24,7 +24,7 @@ export function registerRunCodeCommand(program: Command): void {
       '--redis-url <url>',
       'Redis (default: REDIS_URL; without one, the job runs in this process)',
     )
-    .option('--queue <name>', 'queue name')
+    .option('--queue <name>', 'queue name (default: LAGENT_QUEUE, else lagent)')
     .action(async (code: string, options: RunCodeCommandOptions) => {
       const source = code === '-' ? readFileSync(0, 'utf8') : code;
       await withJobs(options, async (jobs) => {

@@ -64,7 +64,7 @@ export function registerSubmitCommand(program: Command): void {
       '--redis-url <url>',
       'Redis (default: REDIS_URL; without one, the job runs in this process)',
     )
-    .option('--queue <name>', 'queue name')
+    .option('--queue <name>', 'queue name (default: LAGENT_QUEUE, else lagent)')
     .action(async (options: SubmitCommandOptions) => {
       await withJobs(options, async (jobs) => {
         const jobId = await jobs.submit({

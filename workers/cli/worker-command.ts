@@ -53,7 +53,7 @@ export function registerWorkerCommand(program: Command): void {
     .command('worker')
     .description('Serve tool calls and code jobs from the queue, in Docker sandboxes')
     .option('--redis-url <url>', 'Redis (default: REDIS_URL, else redis://127.0.0.1:6379)')
-    .option('--queue <name>', 'queue name (default: lagent)')
+    .option('--queue <name>', 'queue name (default: LAGENT_QUEUE, else lagent)')
     .option(
       '--concurrency <n>',
       "jobs at once, from the shared queue and from this worker's own",

@@ -20,7 +20,7 @@ import type { JobState, RedisKeys } from './redis-keys.ts';
 import {
   bullConnection,
   createRedis,
-  DEFAULT_QUEUE_NAME,
+  queueNameFromEnv,
   DEFAULT_REDIS_URL,
   redisKeys,
 } from './redis-keys.ts';
@@ -44,7 +44,7 @@ interface KnownJob {
 export interface RedisJobClientOptions {
   /** @default process.env.REDIS_URL, else DEFAULT_REDIS_URL */
   redisUrl?: string;
-  /** @default DEFAULT_QUEUE_NAME */
+  /** @default process.env.LAGENT_QUEUE, else DEFAULT_QUEUE_NAME */
   queueName?: string;
   /**
    * Session ids are scoped: the same `sessionId` from two clients are two sessions, unless
@@ -98,7 +98,7 @@ export class RedisJobClient implements JobBackend {
     requests: Map<string, KnownJob>;
   }) {
     this.#url = url;
-    this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+    this.queueName = options.queueName ?? queueNameFromEnv();
     this.sessionScope = options.sessionScope ?? randomUUID();
     this.#keys = redisKeys(this.queueName);
     this.#redis = redis;
@@ -128,7 +128,7 @@ export class RedisJobClient implements JobBackend {
     const inbox = await ResultInbox.open({
       redis,
       reader: createRedis(url),
-      stream: redisKeys(options.queueName ?? DEFAULT_QUEUE_NAME).results,
+      stream: redisKeys(options.queueName ?? queueNameFromEnv()).results,
       keep: (jobId) => requests.delete(jobId),
     });
     return new RedisJobClient({ options, url, redis, inbox, requests });

@@ -3,6 +3,11 @@ import { Redis } from 'ioredis';
 import type { RedisOptions } from 'ioredis';
 
 export const DEFAULT_QUEUE_NAME = 'lagent';
+
+/** The queue family to use: LAGENT_QUEUE when set (like REDIS_URL), else DEFAULT_QUEUE_NAME. */
+export function queueNameFromEnv(): string {
+  return process.env['LAGENT_QUEUE'] || DEFAULT_QUEUE_NAME;
+}
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** The Redis keys of one queue family (a shared queue plus one queue per worker). */

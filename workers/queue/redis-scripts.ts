@@ -8,8 +8,12 @@ import type { RedisKeys } from './redis-keys.ts';
  * job id again does not run it again. About 1 KB per job for small results.
  */
 export const JOB_STATE_TTL_S = 3_600;
-/** A job's event stream is for watching it run; it goes soon after. */
+/**
+ * A job's event stream is for watching it run: kept 10 minutes from its start, and one minute
+ * from its end (a later watcher gets the stored result). Each stream costs Redis ~4.7 KB.
+ */
 export const JOB_EVENTS_TTL_S = 600;
+export const JOB_EVENTS_ENDED_TTL_S = 60;
 /**
  * Approximate length of the shared results stream. A submitter that falls further behind
  * finds its results in the jobs' state keys instead (its waits check them every second).
@@ -151,7 +155,7 @@ export async function publishEnd(
     JSON.stringify({ status: 'done', result }),
     JSON.stringify({ type: 'end', result }),
     JOB_STATE_TTL_S,
-    JOB_EVENTS_TTL_S,
+    JOB_EVENTS_ENDED_TTL_S,
     RESULTS_STREAM_LENGTH,
     JSON.stringify(result),
   );

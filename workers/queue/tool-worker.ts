@@ -13,7 +13,7 @@ import { parseJobEnvelope } from './job-schema.ts';
 import {
   bullConnection,
   createRedis,
-  DEFAULT_QUEUE_NAME,
+  queueNameFromEnv,
   DEFAULT_REDIS_URL,
   redisKeys,
 } from './redis-keys.ts';
@@ -35,7 +35,7 @@ export interface ToolWorkerOptions {
   runner: JobRunner;
   /** @default process.env.REDIS_URL, else DEFAULT_REDIS_URL */
   redisUrl?: string;
-  /** @default DEFAULT_QUEUE_NAME */
+  /** @default process.env.LAGENT_QUEUE, else DEFAULT_QUEUE_NAME */
   queueName?: string;
   /** Jobs at once from the shared queue, and as many from this worker's own queue. @default DEFAULT_WORKER_CONCURRENCY */
   concurrency?: number;
@@ -105,7 +105,7 @@ export class ToolWorker {
   private constructor(options: ToolWorkerOptions) {
     const url = options.redisUrl ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL;
     this.id = options.workerId ?? `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`;
-    this.queueName = options.queueName ?? DEFAULT_QUEUE_NAME;
+    this.queueName = options.queueName ?? queueNameFromEnv();
     this.#keys = redisKeys(this.queueName);
     this.#runner = options.runner;
     this.#logger = options.logger ?? pino({ name: 'lagent-worker' });

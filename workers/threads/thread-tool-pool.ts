@@ -1,5 +1,5 @@
 import { pathToFileURL } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
+import { extname, isAbsolute, resolve } from 'node:path';
 import { Piscina } from 'piscina';
 import type {
   Action,
@@ -99,7 +99,8 @@ export class ThreadToolPool {
 
   static async start({ modules, maxThreads }: ThreadToolPoolOptions): Promise<ThreadToolPool> {
     const pool = new Piscina({
-      filename: new URL('./tool-thread.ts', import.meta.url).href,
+      // The thread's entry sits beside this file: .ts in the source tree, .js in dist/.
+      filename: new URL(`./tool-thread${extname(import.meta.url)}`, import.meta.url).href,
       ...(maxThreads === undefined ? {} : { maxThreads, minThreads: Math.min(1, maxThreads) }),
     });
     const actions = await Promise.all(

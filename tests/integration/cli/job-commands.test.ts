@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
 import { requireDocker, requireRedis } from '../../support/services.ts';
+import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 
 const cli = join(import.meta.dirname, '..', '..', '..', 'workers', 'cli', 'main.ts');
@@ -67,5 +68,6 @@ test('submit and run-code through Redis reach a worker process; sessions keep st
     expect(queued.stdout).toBe('fixed-id\n');
   } finally {
     await worker.stop();
+    await purgeQueue({ queueName });
   }
 });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import { executionText } from '../../../core/index.ts';
 import type { JobResult } from '../../../workers/queue/job-schema.ts';
+import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { RedisJobClient } from '../../../workers/queue/redis-job-client.ts';
 import { requireDocker, requireRedis } from '../../support/services.ts';
 import type { WorkerProcess } from '../../support/worker-process.ts';
@@ -22,8 +23,12 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  await client?.close();
-  await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  try {
+    await client?.close();
+    await Promise.all(workers.splice(0).map((worker) => worker.stop()));
+  } finally {
+    await purgeQueue({ queueName });
+  }
 });
 
 async function startWorker(): Promise<WorkerProcess> {
