@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
+import { parseJson } from '../../../core/index.ts';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const run = promisify(execFile);
@@ -45,7 +46,7 @@ test('the compiled CLI starts and the compiled thread pool runs a tool', async (
       cwd: root,
       timeout: 60_000,
     });
-    const result = JSON.parse(stdout) as { errmsg: string | null; result: { content: string }[] };
+    const result = parseJson(stdout) as { errmsg: string | null; result: { content: string }[] };
     expect(result.errmsg).toBeNull();
     expect(result.result[0]?.content).toBe('6765');
   } finally {
