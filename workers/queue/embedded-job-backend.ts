@@ -10,6 +10,7 @@ import type {
 import { DEFAULT_WAIT_TIMEOUT_MS } from './job-backend.ts';
 import type { JobRunner } from './job-runner.ts';
 import { outcomeResult } from './job-outcomes.ts';
+import { waitWithDeadline } from './wait-deadline.ts';
 import type { JobEnvelope, JobEvent, JobResult } from './job-schema.ts';
 import { parseJobRequest } from './job-schema.ts';
 
@@ -131,37 +132,25 @@ export class EmbeddedJobBackend implements JobBackend {
       };
       job.listeners.add(listener);
     });
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<'timeout' | 'abort'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      onAbort = () => resolve('abort');
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
-    try {
-      const winner = await Promise.race([ended, stop]);
-      if (typeof winner !== 'string') return winner;
-      // The deadline's result becomes the job's one result first; then the job is stopped.
-      this.#end(
-        job,
-        outcomeResult({
-          jobId,
-          request: job.envelope.request,
-          status: winner === 'abort' ? 'cancelled' : 'timed-out',
-          detail: winner === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
-        }),
-      );
-      this.#stop(job);
-      if (winner === 'abort') {
-        throw new AbortedError({
-          message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
-        });
-      }
-      return this.#jobs.get(jobId)?.result as JobResult;
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
+    const ending = await waitWithDeadline({ result: ended, timeoutMs, signal });
+    if (ending.kind === 'result') return ending.value;
+    // The deadline's result becomes the job's one result first; then the job is stopped.
+    this.#end(
+      job,
+      outcomeResult({
+        jobId,
+        request: job.envelope.request,
+        status: ending.kind === 'abort' ? 'cancelled' : 'timed-out',
+        detail: ending.kind === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
+      }),
+    );
+    this.#stop(job);
+    if (ending.kind === 'abort') {
+      throw new AbortedError({
+        message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
+      });
     }
+    return this.#jobs.get(jobId)?.result as JobResult;
   }
 
   async *events({

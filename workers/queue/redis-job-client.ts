@@ -15,6 +15,7 @@ import type { JobEnvelope, JobEvent, JobResult, ParsedJobRequest } from './job-s
 import { parseJobEnvelope, parseJobRequest, parseJobResult } from './job-schema.ts';
 import { readJobEvents } from './job-event-stream.ts';
 import { ResultInbox } from './result-inbox.ts';
+import { waitWithDeadline } from './wait-deadline.ts';
 import { SubmitRouting } from './submit-routing.ts';
 import type { JobState, RedisKeys } from './redis-keys.ts';
 import {
@@ -203,37 +204,25 @@ export class RedisJobClient implements JobBackend {
       const stored = await this.#storedResult(jobId);
       if (stored) waiter.resolve(stored);
     }
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    const stop = new Promise<'timeout' | 'abort'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), timeoutMs);
-      onAbort = () => resolve('abort');
-      signal?.addEventListener('abort', onAbort, { once: true });
+    const ending = await waitWithDeadline({ result: waiter.promise, timeoutMs, signal });
+    if (ending.kind === 'result') return ending.value;
+    const request = await this.#request(jobId);
+    const deadline = outcomeResult({
+      jobId,
+      request,
+      status: ending.kind === 'abort' ? 'cancelled' : 'timed-out',
+      detail: ending.kind === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
     });
-    try {
-      const winner = await Promise.race([waiter.promise, stop]);
-      if (typeof winner !== 'string') return winner;
-      const request = await this.#request(jobId);
-      const ending = outcomeResult({
-        jobId,
-        request,
-        status: winner === 'abort' ? 'cancelled' : 'timed-out',
-        detail: winner === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
+    // The deadline's result becomes the job's one result first; then the job is stopped,
+    // so the worker's own "cancelled" cannot take its place.
+    const stored = await publishEnd(this.#redis, this.#keys, jobId, deadline);
+    await this.#stop(jobId);
+    if (ending.kind === 'abort') {
+      throw new AbortedError({
+        message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
       });
-      // The deadline's result becomes the job's one result first; then the job is stopped,
-      // so the worker's own "cancelled" cannot take its place.
-      const stored = await publishEnd(this.#redis, this.#keys, jobId, ending);
-      await this.#stop(jobId);
-      if (winner === 'abort') {
-        throw new AbortedError({
-          message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
-        });
-      }
-      return stored ? ending : ((await this.#storedResult(jobId)) ?? ending);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal?.removeEventListener('abort', onAbort);
     }
+    return stored ? deadline : ((await this.#storedResult(jobId)) ?? deadline);
   }
 
   events({ jobId, signal }: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent> {
