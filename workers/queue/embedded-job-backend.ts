@@ -261,9 +261,12 @@ export class EmbeddedJobBackend implements JobBackend {
         this.#end(job, result);
         return;
       } catch (error) {
+        // Ended meanwhile (a deadline, a cancel): that result stands, and nothing runs again.
+        if (job.result) return;
         const message = error instanceof Error ? error.message : String(error);
         if (PlatformError.isInstance(error) && error.isRetryable && job.attempts < this.#attempts) {
           await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (job.attempts - 1)));
+          if (job.result) return;
           continue;
         }
         job.failure = {

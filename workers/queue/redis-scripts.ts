@@ -54,6 +54,21 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'r', ARGV[6])
 return 1
 `;
 
+// Gives a job back for a retry: clears its start record, but only while it is still running
+// on this worker. Once it has a result (a deadline or a cancel may have stored one meanwhile),
+// that result stays, and the retry will find it instead of running the code. Returns 1 if
+// the job was given back.
+const RELEASE_JOB = `
+local current = redis.call('GET', KEYS[1])
+if not current then return 1 end
+local state = cjson.decode(current)
+if state.status == 'running' and state.worker == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0
+`;
+
 export type JobStart =
   | { kind: 'run' }
   | { kind: 'done' }
@@ -85,6 +100,7 @@ interface ScriptedRedis {
     resultsLength: number,
     result: string,
   ): Promise<number>;
+  lagentReleaseJob(state: string, workerId: string): Promise<number>;
 }
 
 const registered = new WeakSet<Redis>();
@@ -93,6 +109,7 @@ function scripted(redis: Redis): ScriptedRedis {
   if (!registered.has(redis)) {
     redis.defineCommand('lagentBeginJob', { numberOfKeys: 3, lua: BEGIN_JOB });
     redis.defineCommand('lagentStoreResult', { numberOfKeys: 3, lua: STORE_RESULT });
+    redis.defineCommand('lagentReleaseJob', { numberOfKeys: 1, lua: RELEASE_JOB });
     registered.add(redis);
   }
   return redis as unknown as ScriptedRedis;
@@ -160,4 +177,13 @@ export async function publishEnd(
     JSON.stringify(result),
   );
   return stored === 1;
+}
+
+/** Clears a job's start record for a retry, unless the job has ended meanwhile. */
+export async function releaseJob(
+  redis: Redis,
+  keys: RedisKeys,
+  { jobId, workerId }: { jobId: string; workerId: string },
+): Promise<boolean> {
+  return (await scripted(redis).lagentReleaseJob(keys.state(jobId), workerId)) === 1;
 }

@@ -18,7 +18,13 @@ import {
   redisKeys,
 } from './redis-keys.ts';
 import type { RedisKeys } from './redis-keys.ts';
-import { beginJob, JOB_STATE_TTL_S, publishEnd, publishEvent } from './redis-scripts.ts';
+import {
+  beginJob,
+  JOB_STATE_TTL_S,
+  publishEnd,
+  publishEvent,
+  releaseJob,
+} from './redis-scripts.ts';
 import type { WorkerHealthServer } from './worker-health.ts';
 import { startHealthServer } from './worker-health.ts';
 
@@ -324,12 +330,15 @@ export class ToolWorker {
     jobId: string,
     envelope: JobEnvelope,
     error: unknown,
-  ): Promise<never> {
+  ): Promise<{ status: string }> {
     const message = error instanceof Error ? error.message : String(error);
     const retryable = PlatformError.isInstance(error) && error.isRetryable;
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
-      // The user's code did not start (platform errors come before it): safe to retry.
-      await this.#redis.del(this.#keys.state(jobId));
+      // The user's code did not start (platform errors come before it): safe to retry,
+      // unless the job ended meanwhile (its submitter's deadline, a cancel): that result stands.
+      if (!(await releaseJob(this.#redis, this.#keys, { jobId, workerId: this.id }))) {
+        return { status: 'ended-meanwhile' };
+      }
       this.#logger.warn({ jobId, error: message }, 'retrying after a platform failure');
       throw error instanceof Error ? error : new Error(message);
     }

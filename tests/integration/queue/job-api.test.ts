@@ -2,7 +2,12 @@
 // process. Jobs run on real Docker sandboxes.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { executionText, QueueFullError, ValidationError } from '../../../core/index.ts';
-import { calls, platformErrorTool, userErrorTool } from '../../fixtures/tools/flaky-tools.ts';
+import {
+  calls,
+  latePlatformErrorTool,
+  platformErrorTool,
+  userErrorTool,
+} from '../../fixtures/tools/flaky-tools.ts';
 import { tool as echoTool } from '../../fixtures/tools/echo-tool.ts';
 import type { TestJobs } from '../../support/job-backend-fixture.ts';
 import { BACKENDS, startTestJobs } from '../../support/job-backend-fixture.ts';
@@ -10,7 +15,10 @@ import { BACKENDS, startTestJobs } from '../../support/job-backend-fixture.ts';
 describe.each(BACKENDS)('job API (%s)', (mode) => {
   let setup: TestJobs;
   beforeAll(async () => {
-    setup = await startTestJobs({ mode, extraTools: [echoTool, userErrorTool, platformErrorTool] });
+    setup = await startTestJobs({
+      mode,
+      extraTools: [echoTool, userErrorTool, platformErrorTool, latePlatformErrorTool],
+    });
   });
   afterAll(async () => {
     await setup?.close();
@@ -95,6 +103,23 @@ describe.each(BACKENDS)('job API (%s)', (mode) => {
     expect(listed.find((job) => job.jobId === poison)?.reason).toContain('the engine is down');
   });
 
+  test('a platform failure after the job ended (its wait timed out) is not retried', async () => {
+    const { jobs } = setup;
+    const before = calls.latePlatformError;
+    const jobId = await jobs.submit({
+      request: {
+        kind: 'tool-call',
+        call: { name: 'LateUnavailable', parameters: { delayMs: 800 } },
+      },
+    });
+    const ended = await jobs.wait({ jobId, timeoutMs: 200 });
+    expect(ended.status).toBe('timed-out');
+    // Past the failure and past any retry's backoff (50 ms on Redis here, 500 ms embedded).
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(calls.latePlatformError - before).toBe(1);
+    expect((await jobs.wait({ jobId })).status).toBe('timed-out');
+  });
+
   test('a job id submitted twice runs once', async () => {
     const { jobs } = setup;
     const jobId = `once-${mode}-${Date.now()}`;
@@ -129,6 +154,7 @@ describe.each(BACKENDS)('job API (%s)', (mode) => {
         request: { kind: 'run-code', code: '"free"', sessionId: 'slow' },
       }),
     });
+    expect(next).toMatchObject({ status: 'completed' });
     expect(next.execution && executionText(next.execution)).toBe("'free'");
   });
 
