@@ -1,5 +1,6 @@
 // lagent-ts/sandboxes: implementations of core's Sandbox contract. The Docker sandbox runs a
-// Jupyter kernel per session in a hardened container (runc or gVisor).
+// Jupyter kernel per session in a hardened container (runc or gVisor); the JavaScript sandbox
+// runs isolated-vm isolates on a thread pool in a child process.
 export type {
   ContainerRuntime,
   DockerSandboxOptions,
@@ -36,3 +37,16 @@ export {
   sandboxSeccompProfile,
   sanitizeText,
 } from './docker/index.ts';
+export type { HostFunction, JsLimits, JsSandboxProviderOptions } from './js/index.ts';
+export {
+  DEFAULT_JS_CPU_TIME_LIMIT_MS,
+  DEFAULT_JS_FRESH_ISOLATES_PER_THREAD,
+  DEFAULT_JS_ISOLATE_REUSE,
+  DEFAULT_JS_LIMITS,
+  DEFAULT_JS_MAX_OUTPUT_CHARS,
+  DEFAULT_JS_MEMORY_LIMIT_MB,
+  DEFAULT_JS_WALL_TIME_LIMIT_MS,
+  JsSandbox,
+  JsSandboxProvider,
+  rewriteTopLevelAwait,
+} from './js/index.ts';

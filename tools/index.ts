@@ -80,3 +80,8 @@ export type { WebSearcherOptions } from './web/web-searcher.ts';
 export { DEFAULT_BLOCK_LIST, DEFAULT_SEARCH_TOPK, WebSearcher } from './web/web-searcher.ts';
 export type { WebToolErrorCode } from './web/web-tool-error.ts';
 export { WebToolError } from './web/web-tool-error.ts';
+export type { InterpreterToolText } from './ipython/ipython-interactive.ts';
+export {
+  JS_SESSION_CLOSED_MESSAGE,
+  JavaScriptInterpreter,
+} from './javascript/javascript-interpreter.ts';

@@ -43,10 +43,27 @@ export interface IPythonToolOptions {
   name?: string;
 }
 
-const parameters = z.object({
-  command: z.string().describe('Python code snippet'),
-  timeout: z.number().int().positive().optional().describe('timeout for execution in seconds'),
-});
+/** For interpreters of other languages built on this class (the JavaScript one). */
+export interface InterpreterToolText {
+  description: string;
+  /** Describes the `command` argument. */
+  codeDescription: string;
+  /** What the model hears when its session was closed. */
+  sessionClosedMessage: string;
+}
+
+const PYTHON_TEXT: InterpreterToolText = {
+  description: 'Run Python code in a stateful IPython session: variables persist between calls.',
+  codeDescription: 'Python code snippet',
+  sessionClosedMessage: SESSION_CLOSED_MESSAGE,
+};
+
+function parametersFor(codeDescription: string) {
+  return z.object({
+    command: z.string().describe(codeDescription),
+    timeout: z.number().int().positive().optional().describe('timeout for execution in seconds'),
+  });
+}
 
 /**
  * Lagent's `IPythonInteractive`, on a sandbox: state is kept per session id, so variables
@@ -57,8 +74,13 @@ export class IPythonInteractive implements Action {
   readonly #tool: Action;
   readonly #sessions = new Map<SessionId, Promise<Sandbox>>();
   readonly #options: Required<Omit<IPythonToolOptions, 'name'>>;
+  readonly #text: InterpreterToolText;
 
-  constructor({ name = 'IPythonInteractive', ...options }: IPythonToolOptions) {
+  constructor(
+    { name = 'IPythonInteractive', ...options }: IPythonToolOptions,
+    text: InterpreterToolText = PYTHON_TEXT,
+  ) {
+    this.#text = text;
     this.#options = {
       timeoutMs: DEFAULT_EXECUTION_TIMEOUT_MS,
       maxOutputChars: DEFAULT_MAX_OUTPUT_CHARS,
@@ -67,9 +89,8 @@ export class IPythonInteractive implements Action {
     };
     this.#tool = defineTool({
       name,
-      description:
-        'Run Python code in a stateful IPython session: variables persist between calls.',
-      parameters,
+      description: text.description,
+      parameters: parametersFor(text.codeDescription),
       execute: ({ command, timeout }, { sessionId, signal, emit }) =>
         this.#execute({
           command,
@@ -127,7 +148,7 @@ export class IPythonInteractive implements Action {
       return createActionReturn({
         args: { text: command },
         type: this.name,
-        errmsg: SESSION_CLOSED_MESSAGE,
+        errmsg: this.#text.sessionClosedMessage,
         state: ActionStatusCode.API_ERROR,
       });
     }
