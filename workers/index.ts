@@ -75,7 +75,7 @@ export { createQueueExecutor, RemoteAction } from './queue/remote-action.ts';
 export type { JobRunnerOptions, RunJobOptions } from './queue/job-runner.ts';
 export { DEFAULT_JOB_TIMEOUT_MS, JobRunner } from './queue/job-runner.ts';
 export type { BuiltInTool, WorkerRunnerOptions } from './queue/worker-runner.ts';
-export { BUILT_IN_TOOLS, createWorkerRunner } from './queue/worker-runner.ts';
+export { BUILT_IN_TOOLS, createWorkerRunner, DEFAULT_WORKER_TOOLS } from './queue/worker-runner.ts';
 export type { ToolWorkerOptions } from './queue/tool-worker.ts';
 export {
   DEFAULT_HEARTBEAT_TTL_MS,

@@ -6,7 +6,11 @@ import type { Action } from '../../core/index.ts';
 import type { ContainerRuntime } from '../../sandboxes/index.ts';
 import { ToolWorker } from '../queue/tool-worker.ts';
 import type { BuiltInTool } from '../queue/worker-runner.ts';
-import { BUILT_IN_TOOLS, createWorkerRunner } from '../queue/worker-runner.ts';
+import {
+  BUILT_IN_TOOLS,
+  createWorkerRunner,
+  DEFAULT_WORKER_TOOLS,
+} from '../queue/worker-runner.ts';
 import { loadToolModules } from './tool-modules.ts';
 
 interface WorkerCommandOptions {
@@ -62,7 +66,7 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--tools <list>',
       `built-in tools: ${BUILT_IN_TOOLS.join(',')}, or none`,
-      BUILT_IN_TOOLS.join(','),
+      DEFAULT_WORKER_TOOLS.join(','),
     )
     .option(
       '--thread-tool <module>',

@@ -1,20 +1,46 @@
 import type { Action } from '../../core/index.ts';
 import { ActionExecutor } from '../../core/index.ts';
-import type { DockerSandboxProviderOptions } from '../../sandboxes/index.ts';
-import { DockerSandboxProvider } from '../../sandboxes/index.ts';
-import { createIPythonInterpreter, IPythonInteractive } from '../../tools/index.ts';
+import type {
+  DockerSandboxProviderOptions,
+  JsSandboxProviderOptions,
+} from '../../sandboxes/index.ts';
+import { DockerSandboxProvider, JsSandboxProvider } from '../../sandboxes/index.ts';
+import type { ArxivSearchOptions, WebBrowserOptions } from '../../tools/index.ts';
+import {
+  createArxivSearch,
+  createIPythonInterpreter,
+  IPythonInteractive,
+  JavaScriptInterpreter,
+  WebBrowser,
+} from '../../tools/index.ts';
 import type { ThreadToolModule } from '../threads/thread-tool-pool.ts';
 import { ThreadToolPool } from '../threads/thread-tool-pool.ts';
 import { JobRunner } from './job-runner.ts';
 
-export const BUILT_IN_TOOLS = ['ipython', 'ipython-interpreter'] as const;
+export const BUILT_IN_TOOLS = [
+  'ipython',
+  'ipython-interpreter',
+  'javascript',
+  'web-browser',
+  'arxiv',
+] as const;
 export type BuiltInTool = (typeof BUILT_IN_TOOLS)[number];
+/** The web tools reach the internet, so a worker offers them only when asked. */
+export const DEFAULT_WORKER_TOOLS: readonly BuiltInTool[] = [
+  'ipython',
+  'ipython-interpreter',
+  'javascript',
+];
 
 export interface WorkerRunnerOptions {
   /** The Docker sandboxes of run-code jobs and of the IPython tools. */
   sandbox?: DockerSandboxProviderOptions;
-  /** @default both: IPythonInteractive and IPythonInterpreter */
+  /** @default DEFAULT_WORKER_TOOLS: IPythonInteractive, IPythonInterpreter, JavaScriptInterpreter */
   tools?: readonly BuiltInTool[];
+  /** The JavaScript sandbox of JavaScriptInterpreter (a child process of the worker). */
+  javascript?: JsSandboxProviderOptions;
+  webBrowser?: WebBrowserOptions;
+  arxiv?: ArxivSearchOptions;
   /** CPU-bound tools, run on a piscina thread pool. */
   threadTools?: readonly ThreadToolModule[];
   /** @default the number of CPUs */
@@ -25,12 +51,15 @@ export interface WorkerRunnerOptions {
 
 /**
  * The runner a worker process uses: a Docker sandbox provider, the IPython tools on it
- * (figures travel inline, as data URLs, since the submitter may be on another host), and
- * thread-pool tools.
+ * (figures travel inline, as data URLs, since the submitter may be on another host), the
+ * JavaScript sandbox and its interpreter, the web tools when asked for, and thread-pool tools.
  */
 export async function createWorkerRunner({
   sandbox = {},
-  tools = BUILT_IN_TOOLS,
+  tools = DEFAULT_WORKER_TOOLS,
+  javascript = {},
+  webBrowser = {},
+  arxiv = {},
   threadTools = [],
   maxThreads,
   extraTools = [],
@@ -43,18 +72,24 @@ export async function createWorkerRunner({
           ...(maxThreads === undefined ? {} : { maxThreads }),
         })
       : undefined;
+  const jsSandboxes = tools.includes('javascript')
+    ? await JsSandboxProvider.start(javascript)
+    : undefined;
   const images = { mode: 'data-url' } as const;
   const actions: Action[] = [
     ...(tools.includes('ipython') ? [new IPythonInteractive({ sandboxes, images })] : []),
     ...(tools.includes('ipython-interpreter')
       ? [createIPythonInterpreter({ sandboxes, images })]
       : []),
+    ...(jsSandboxes ? [new JavaScriptInterpreter({ sandboxes: jsSandboxes })] : []),
+    ...(tools.includes('web-browser') ? [new WebBrowser(webBrowser)] : []),
+    ...(tools.includes('arxiv') ? [createArxivSearch(arxiv)] : []),
     ...(threads?.actions ?? []),
     ...extraTools,
   ];
   return new JobRunner({
     executor: new ActionExecutor({ actions }),
     sandboxes,
-    resources: [...(threads ? [threads] : []), sandboxes],
+    resources: [...(threads ? [threads] : []), ...(jsSandboxes ? [jsSandboxes] : []), sandboxes],
   });
 }
