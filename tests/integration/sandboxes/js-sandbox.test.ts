@@ -99,6 +99,18 @@ describe('JavaScript sandbox', () => {
     expect(executionText(await provider.run({ code: '1 + 1' }))).toBe('2');
   });
 
+  test("a runaway script does not hold the caller's event loop", async () => {
+    let ticks = 0;
+    const ticker = setInterval(() => (ticks += 1), 10);
+    try {
+      // 500 ms of CPU in the child: a blocked event loop here would see no ticks at all.
+      await provider.run({ code: 'while (true) {}' });
+    } finally {
+      clearInterval(ticker);
+    }
+    expect(ticks).toBeGreaterThanOrEqual(5);
+  });
+
   test('an async busy loop is stopped by the CPU clock', async () => {
     const spun = await provider.run({ code: 'for (;;) { await null }' });
     expect(spun.timedOut).toBeDefined();
