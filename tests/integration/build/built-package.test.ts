@@ -12,7 +12,7 @@ import { parseJson } from '../../../core/index.ts';
 const root = join(import.meta.dirname, '..', '..', '..');
 const run = promisify(execFile);
 
-test('the compiled CLI starts and the compiled thread pool runs a tool', async () => {
+test('the compiled CLI starts, the compiled thread pool runs a tool, the compiled JS sandbox runs code', async () => {
   // Inside the repository, so the compiled files resolve the project's node_modules.
   const outDir = join(root, `.build-test-${randomUUID().slice(0, 8)}`);
   try {
@@ -49,6 +49,22 @@ test('the compiled CLI starts and the compiled thread pool runs a tool', async (
     const result = parseJson(stdout) as { errmsg: string | null; result: { content: string }[] };
     expect(result.errmsg).toBeNull();
     expect(result.result[0]?.content).toBe('6765');
+
+    // The JS sandbox forks its host and starts its pool threads from compiled files too.
+    const jsScript = `
+      const { JsSandboxProvider } = await import(${JSON.stringify(join(outDir, 'sandboxes', 'index.js'))});
+      const js = await JsSandboxProvider.start({ threads: 1 });
+      const session = await js.create();
+      await session.runCode({ code: 'let n = 20' });
+      const execution = await session.runCode({ code: 'n + 1' });
+      console.log(JSON.stringify(execution.results));
+      await js.close();
+    `;
+    const js = await run(process.execPath, ['--input-type=module', '-e', jsScript], {
+      cwd: root,
+      timeout: 60_000,
+    });
+    expect(parseJson(js.stdout)).toEqual([{ text: '21', json: 21, isMainResult: true }]);
   } finally {
     await rm(outDir, { recursive: true, force: true });
   }
