@@ -161,14 +161,21 @@ export class JobRunner {
     }
   }
 
+  /**
+   * The session's sandbox, started by its first job. The start belongs to the session, not
+   * to that job: every job of the session waits for the same start, so it must not be
+   * aborted with one job's signal (the next job would get that job's AbortedError and end
+   * 'cancelled'). It is bounded by the provider's start timeout; each job stops waiting
+   * for it when its own signal aborts.
+   */
   #session(sessionKey: string, signal: AbortSignal): Promise<Sandbox> {
     let sandbox = this.#sessions.get(sessionKey);
     if (!sandbox) {
-      sandbox = (this.#sandboxes as SandboxProvider).create({ sessionId: sessionKey, signal });
+      sandbox = (this.#sandboxes as SandboxProvider).create({ sessionId: sessionKey });
       sandbox.catch(() => this.#sessions.delete(sessionKey));
       this.#sessions.set(sessionKey, sandbox);
     }
-    return sandbox;
+    return untilAborted(sandbox, signal);
   }
 
   /** Sessions this runner holds (run-code sessions; tool sessions live in their tools). */
@@ -190,4 +197,20 @@ export class JobRunner {
     await this.executor.dispose();
     for (const resource of this.#resources) await resource.close();
   }
+}
+
+/** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself goes on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new AbortedError({
+          message: 'The job was aborted while its session started',
+          cause: signal.reason,
+        }),
+      );
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
