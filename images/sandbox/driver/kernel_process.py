@@ -60,10 +60,17 @@ class Kernel:
                                    json.dumps(content).encode()])
         return msg_id
 
-    def execute(self, code, silent=False, stop_on_error=True):
+    def execute(self, code, silent=False):
+        # Never stop_on_error. With it, a request that raises puts ipykernel into an
+        # "aborting" state that it leaves only on a later turn of its event loop; an
+        # execute_request that reaches it before then is answered "aborted" without being
+        # run. The driver sends the next execution as soon as this one has ended, so under
+        # CPU load that request could land in the window and come back empty. Nothing is
+        # ever queued behind an execution here (the driver runs one at a time), so the option
+        # had nothing to protect; the restore after an execution's own env must run anyway.
         return self.send("execute_request", {
             "code": code, "silent": silent, "store_history": not silent,
-            "user_expressions": {}, "allow_stdin": False, "stop_on_error": stop_on_error,
+            "user_expressions": {}, "allow_stdin": False, "stop_on_error": False,
         })
 
     def recv(self, socket):

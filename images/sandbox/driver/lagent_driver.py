@@ -113,7 +113,7 @@ class Driver:
             restore = ("import os as _o\nfor _k, _v in _lagent_env.items():\n"
                        "    _o.environ.pop(_k, None) if _v is None else _o.environ.__setitem__(_k, _v)\n"
                        "del _o, _k, _v, _lagent_env")
-        msg_id = kernel.execute(code, stop_on_error=restore is None)
+        msg_id = kernel.execute(code)
         if restore:
             kernel.execute(restore, silent=True)
         self.current = {"id": request_id, "msg_id": msg_id, "msg_id_bytes": msg_id.encode(),

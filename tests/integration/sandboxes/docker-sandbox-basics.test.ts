@@ -77,6 +77,23 @@ describe.each(RUNTIMES)('Docker sandbox basics (%s)', (runtime) => {
     }
   });
 
+  test('the execution after one that raised is run, not aborted by the kernel', async () => {
+    // After an error under stop_on_error, ipykernel answers "aborted" (unrun, no output) to
+    // the execute requests that reach it before it stops aborting: normally one turn of its
+    // event loop, which CPU load can stretch. Here the code widens that window to 30 s, so a
+    // request sent with stop_on_error would certainly land in it.
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'get_ipython().kernel.stop_on_error_timeout = 30' });
+      expect((await sandbox.runCode({ code: '1 / 0' })).error?.name).toBe('ZeroDivisionError');
+      const next = await sandbox.runCode({ code: '2 + 2' });
+      expect(executionText(next)).toBe('4');
+      expect(next.executionCount).not.toBeNull();
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('input() fails at once with a clear error instead of hanging', async () => {
     const sandbox = await provider.create();
     try {
