@@ -57,6 +57,14 @@ export class ExecutionCollector {
       case 'end':
         this.execution.executionCount = frame.count;
         this.#dropped += frame.dropped;
+        // The kernel answered without running the code: never an empty success.
+        if (frame.status === 'aborted' && !this.execution.error) {
+          this.setError({
+            name: 'ExecutionAborted',
+            value: 'The kernel did not run this code (it answered the request as aborted).',
+            traceback: '',
+          });
+        }
         return true;
       default:
         return false;
