@@ -45,10 +45,16 @@ describe.each(BACKENDS)('queue executor (%s)', (mode) => {
 
   test('tool names and descriptions come from the workers', async () => {
     const executor = await createQueueExecutor({ client: setup.jobs });
-    expect(executor.keys()).toEqual(['IPythonInteractive', 'IPythonInterpreter']);
+    // A worker's default tools (DEFAULT_WORKER_TOOLS).
+    expect(executor.keys()).toEqual([
+      'IPythonInteractive',
+      'IPythonInterpreter',
+      'JavaScriptInterpreter',
+    ]);
     expect(executor.description().map((tool) => tool.name)).toEqual([
       'IPythonInteractive',
       'IPythonInterpreter',
+      'JavaScriptInterpreter',
     ]);
     await expect(
       createQueueExecutor({ client: setup.jobs, tools: ['Nope'] }),
