@@ -97,6 +97,11 @@ export class IsolateRunner {
     this.#executionCount = 0;
   }
 
+  /** Builds the context ahead of the next run. */
+  prepare(): void {
+    this.#ensureContext();
+  }
+
   /** Stops a running execution by disposing the isolate. */
   abort(): void {
     this.#kill('abort');

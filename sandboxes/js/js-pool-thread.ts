@@ -85,6 +85,11 @@ export async function runFresh(task: {
     !runner.isDisposed
   ) {
     idle.push(runner);
+    // Make the next call's context once this reply is on its way, so a call that finds the
+    // thread idle does not wait for V8 to build one (~0.5 ms). No code has run in it yet.
+    setImmediate(() => {
+      if (idle.includes(runner)) runner.prepare();
+    });
   } else {
     runner.dispose();
   }
