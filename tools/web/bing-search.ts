@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { httpRequest, parseJsonBody } from './http-request.ts';
 import type {
   ProviderBaseOptions,
   ProviderSearchOptions,
   SearchHit,
   SearchProvider,
 } from './search-provider.ts';
-import { parseProviderResponse, resolveApiKey } from './search-provider.ts';
+import { requestProviderJson, resolveApiKey } from './search-provider.ts';
 
 export const BING_SEARCH_URL = 'https://api.bing.microsoft.com/v7.0/search';
 
@@ -50,16 +49,13 @@ export class BingSearch implements SearchProvider {
     url.searchParams.set('count', String(count));
     url.searchParams.set('responseFilter', 'Webpages');
     if (market !== undefined) url.searchParams.set('mkt', market);
-    const response = await httpRequest({
-      url,
-      headers: { accept: 'application/json', 'ocp-apim-subscription-key': apiKey },
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
-      signal,
-    });
-    const data = parseProviderResponse({
-      schema: responseSchema,
-      value: parseJsonBody(response, this.name),
+    const data = await requestProviderJson({
       provider: this.name,
+      schema: responseSchema,
+      url,
+      headers: { 'ocp-apim-subscription-key': apiKey },
+      timeoutMs: this.#options.timeoutMs,
+      signal,
     });
     return (data.webPages?.value ?? []).map((page) => ({
       url: page.url,

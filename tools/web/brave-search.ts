@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { httpRequest, parseJsonBody } from './http-request.ts';
 import type {
   ProviderBaseOptions,
   ProviderSearchOptions,
   SearchHit,
   SearchProvider,
 } from './search-provider.ts';
-import { parseProviderResponse, resolveApiKey, stripMarkup } from './search-provider.ts';
+import { requestProviderJson, resolveApiKey, stripMarkup } from './search-provider.ts';
 
 export const BRAVE_SEARCH_URL = 'https://api.search.brave.com/res/v1/web/search';
 /** Brave's largest `count`. */
@@ -67,16 +66,13 @@ export class BraveSearch implements SearchProvider {
     if (country !== undefined) url.searchParams.set('country', country);
     if (searchLanguage !== undefined) url.searchParams.set('search_lang', searchLanguage);
     if (extraSnippets) url.searchParams.set('extra_snippets', 'true');
-    const response = await httpRequest({
-      url,
-      headers: { accept: 'application/json', 'x-subscription-token': apiKey },
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
-      signal,
-    });
-    const data = parseProviderResponse({
-      schema: responseSchema,
-      value: parseJsonBody(response, this.name),
+    const data = await requestProviderJson({
       provider: this.name,
+      schema: responseSchema,
+      url,
+      headers: { 'x-subscription-token': apiKey },
+      timeoutMs: this.#options.timeoutMs,
+      signal,
     });
     return (data.web?.results ?? []).map((result) => ({
       url: result.url,

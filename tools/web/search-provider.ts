@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import type { HttpRequestOptions } from './http-request.ts';
+import { httpRequest, parseJsonBody } from './http-request.ts';
 import { WebToolError } from './web-tool-error.ts';
 
 /** One result of a web search, as the provider gave it. */
@@ -80,6 +82,29 @@ export function parseProviderResponse<SCHEMA extends z.ZodType>({
     });
   }
   return result.data;
+}
+
+/**
+ * Sends a provider's request (JSON accepted) and checks the JSON answer against the
+ * documented shape: HTTP failures as the request's errors, a different shape as BAD_RESPONSE.
+ */
+export async function requestProviderJson<SCHEMA extends z.ZodType>({
+  provider,
+  schema,
+  headers = {},
+  timeoutMs,
+  ...request
+}: Omit<HttpRequestOptions, 'timeoutMs'> & {
+  provider: string;
+  schema: SCHEMA;
+  timeoutMs?: number | undefined;
+}): Promise<z.output<SCHEMA>> {
+  const response = await httpRequest({
+    ...request,
+    headers: { accept: 'application/json', ...headers },
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
+  });
+  return parseProviderResponse({ schema, value: parseJsonBody(response, provider), provider });
 }
 
 /** Removes the markup some providers put in snippets (`<strong>`, `&amp;`). */

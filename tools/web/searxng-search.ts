@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { httpRequest, parseJsonBody } from './http-request.ts';
 import type {
   ProviderBaseOptions,
   ProviderSearchOptions,
   SearchHit,
   SearchProvider,
 } from './search-provider.ts';
-import { parseProviderResponse } from './search-provider.ts';
+import { requestProviderJson } from './search-provider.ts';
 import { WebToolError } from './web-tool-error.ts';
 
 export interface SearxngSearchOptions extends ProviderBaseOptions {
@@ -56,19 +55,15 @@ export class SearxngSearch implements SearchProvider {
     url.searchParams.set('format', 'json');
     url.searchParams.set('categories', categories);
     if (language !== undefined) url.searchParams.set('language', language);
-    const response = await httpRequest({
+    const data = await requestProviderJson({
+      provider: this.name,
+      schema: responseSchema,
       url,
       headers: {
-        accept: 'application/json',
         ...(apiKey === undefined ? {} : { [authName]: apiKey }),
       },
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      timeoutMs: this.#options.timeoutMs,
       signal,
-    });
-    const data = parseProviderResponse({
-      schema: responseSchema,
-      value: parseJsonBody(response, this.name),
-      provider: this.name,
     });
     return data.results.map((result) => ({
       url: result.url,

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { httpRequest, parseJsonBody } from './http-request.ts';
 import type {
   ProviderBaseOptions,
   ProviderSearchOptions,
   SearchHit,
   SearchProvider,
 } from './search-provider.ts';
-import { parseProviderResponse, resolveApiKey } from './search-provider.ts';
+import { requestProviderJson, resolveApiKey } from './search-provider.ts';
 
 export const SERPER_SEARCH_URL = 'https://google.serper.dev/search';
 
@@ -43,11 +42,12 @@ export class SerperSearch implements SearchProvider {
       variable: 'SERPER_API_KEY',
       provider: this.name,
     });
-    const response = await httpRequest({
+    const data = await requestProviderJson({
+      provider: this.name,
+      schema: responseSchema,
       url: baseUrl,
       method: 'POST',
       headers: {
-        accept: 'application/json',
         'content-type': 'application/json',
         'x-api-key': apiKey,
       },
@@ -57,13 +57,8 @@ export class SerperSearch implements SearchProvider {
         ...(country === undefined ? {} : { gl: country }),
         ...(language === undefined ? {} : { hl: language }),
       }),
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      timeoutMs: this.#options.timeoutMs,
       signal,
-    });
-    const data = parseProviderResponse({
-      schema: responseSchema,
-      value: parseJsonBody(response, this.name),
-      provider: this.name,
     });
     return (data.organic ?? []).map((result) => ({
       url: result.link,

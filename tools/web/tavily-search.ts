@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { httpRequest, parseJsonBody } from './http-request.ts';
 import type {
   ProviderBaseOptions,
   ProviderSearchOptions,
   SearchHit,
   SearchProvider,
 } from './search-provider.ts';
-import { parseProviderResponse, resolveApiKey } from './search-provider.ts';
+import { requestProviderJson, resolveApiKey } from './search-provider.ts';
 
 export const TAVILY_SEARCH_URL = 'https://api.tavily.com/search';
 /** Tavily's largest `max_results`. */
@@ -45,11 +44,12 @@ export class TavilySearch implements SearchProvider {
       variable: 'TAVILY_API_KEY',
       provider: this.name,
     });
-    const response = await httpRequest({
+    const data = await requestProviderJson({
+      provider: this.name,
+      schema: responseSchema,
       url: baseUrl,
       method: 'POST',
       headers: {
-        accept: 'application/json',
         'content-type': 'application/json',
         authorization: `Bearer ${apiKey}`,
       },
@@ -59,13 +59,8 @@ export class TavilySearch implements SearchProvider {
         search_depth: searchDepth,
         topic,
       }),
-      ...(this.#options.timeoutMs === undefined ? {} : { timeoutMs: this.#options.timeoutMs }),
+      timeoutMs: this.#options.timeoutMs,
       signal,
-    });
-    const data = parseProviderResponse({
-      schema: responseSchema,
-      value: parseJsonBody(response, this.name),
-      provider: this.name,
     });
     return data.results.map((result) => ({
       url: result.url,
