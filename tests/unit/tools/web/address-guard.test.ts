@@ -1,6 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
-import { AddressPolicy, WebToolError } from '../../../../tools/index.ts';
+import { AddressPolicy } from '../../../../tools/index.ts';
+import { webToolErrorOf } from '../../../support/web-tool-error.ts';
 
 const fakeDns =
   (table: Record<string, LookupAddress[]>) =>
@@ -10,16 +11,6 @@ const fakeDns =
       ? Promise.reject(new Error(`getaddrinfo ENOTFOUND ${hostname}`))
       : Promise.resolve(found);
   };
-
-async function refusal(promise: Promise<unknown>): Promise<WebToolError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!WebToolError.isInstance(error))
-    throw new Error(`expected a WebToolError, got ${String(error)}`);
-  return error;
-}
 
 describe('AddressPolicy', () => {
   const policy = new AddressPolicy();
@@ -78,7 +69,7 @@ describe('AddressPolicy', () => {
     expect(await resolving.resolveAllowed('93.184.216.34')).toEqual([
       { address: '93.184.216.34', family: 4 },
     ]);
-    const error = await refusal(resolving.resolveAllowed('[::1]'));
+    const error = await webToolErrorOf(resolving.resolveAllowed('[::1]'));
     expect(error.code).toBe('ADDRESS_REFUSED');
     expect(error.message).toBe(
       'Refused to open [::1]: ::1 is a loopback address. Only public addresses can be opened.',
@@ -95,9 +86,9 @@ describe('AddressPolicy', () => {
         ],
       }),
     });
-    const metadata = await refusal(dns.resolveAllowed('metadata.google.internal'));
+    const metadata = await webToolErrorOf(dns.resolveAllowed('metadata.google.internal'));
     expect(metadata.message).toContain('it resolves to 169.254.169.254 is a link-local');
-    const intranet = await refusal(dns.resolveAllowed('intranet.example'));
+    const intranet = await webToolErrorOf(dns.resolveAllowed('intranet.example'));
     expect(intranet.message).toContain('10.0.0.8 is a private address');
     expect(intranet.message).toContain('fd00::8 is a unique-local');
   });
@@ -118,13 +109,13 @@ describe('AddressPolicy', () => {
 
   it('reports a name that does not resolve as a network failure', async () => {
     const dns = new AddressPolicy({ resolveHost: fakeDns({}) });
-    const error = await refusal(dns.resolveAllowed('nowhere.example'));
+    const error = await webToolErrorOf(dns.resolveAllowed('nowhere.example'));
     expect(error.code).toBe('NETWORK_FAILED');
     expect(error.message).toContain('ENOTFOUND nowhere.example');
   });
 
   it('refuses "localhost" through the real resolver', async () => {
-    const error = await refusal(policy.resolveAllowed('localhost'));
+    const error = await webToolErrorOf(policy.resolveAllowed('localhost'));
     expect(error.code).toBe('ADDRESS_REFUSED');
     expect(error.message).toMatch(/loopback/);
   });
@@ -147,7 +138,7 @@ describe('AddressPolicy', () => {
       );
     expect(await lookup('mixed.example', true)).toEqual([{ address: '93.184.216.34', family: 4 }]);
     expect(await lookup('mixed.example', false)).toEqual(['93.184.216.34', 4]);
-    const error = await refusal(lookup('private.example', true));
+    const error = await webToolErrorOf(lookup('private.example', true));
     expect(error.code).toBe('ADDRESS_REFUSED');
   });
 });

@@ -3,10 +3,11 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { PageFetcherOptions } from '../../../../tools/index.ts';
-import { htmlToReadableText, PageFetcher, WebToolError } from '../../../../tools/index.ts';
+import { htmlToReadableText, PageFetcher } from '../../../../tools/index.ts';
 import { allowLocalConnectionsOnly } from '../../../support/local-connections-only.ts';
 import type { LoopbackServer } from '../../../support/loopback-http-server.ts';
 import { startLoopbackServer } from '../../../support/loopback-http-server.ts';
+import { webToolErrorOf } from '../../../support/web-tool-error.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/web/${name}`, import.meta.url));
@@ -38,16 +39,6 @@ function fetcher(options: PageFetcherOptions = {}): PageFetcher {
   });
   fetchers.push(made);
   return made;
-}
-
-async function failure(promise: Promise<unknown>): Promise<WebToolError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!WebToolError.isInstance(error))
-    throw new Error(`expected a WebToolError, got ${String(error)}`);
-  return error;
 }
 
 beforeAll(async () => {
@@ -163,7 +154,7 @@ describe('PageFetcher', () => {
   it.each(['/big-declared', '/big-chunked'])(
     'refuses a page over maxPageBytes (%s)',
     async (path) => {
-      const error = await failure(
+      const error = await webToolErrorOf(
         fetcher({ maxPageBytes: 4_096 }).fetchPage({ url: `${server.origin}${path}` }),
       );
       expect(error.code).toBe('TOO_LARGE');
@@ -175,7 +166,7 @@ describe('PageFetcher', () => {
   );
 
   it('gives up after maxRedirects hops', async () => {
-    const error = await failure(
+    const error = await webToolErrorOf(
       fetcher({ maxRedirects: 3 }).fetchPage({ url: `${server.origin}/loop` }),
     );
     expect(error.code).toBe('TOO_MANY_REDIRECTS');
@@ -184,7 +175,7 @@ describe('PageFetcher', () => {
 
   it('times out a page that does not arrive within timeoutMs', async () => {
     const started = Date.now();
-    const error = await failure(
+    const error = await webToolErrorOf(
       fetcher({ timeoutMs: 200 }).fetchPage({ url: `${server.origin}/slow` }),
     );
     expect(error.code).toBe('TIMEOUT');
@@ -194,10 +185,10 @@ describe('PageFetcher', () => {
 
   it('reports HTTP errors and content it cannot read', async () => {
     const made = fetcher();
-    const missing = await failure(made.fetchPage({ url: `${server.origin}/gone` }));
+    const missing = await webToolErrorOf(made.fetchPage({ url: `${server.origin}/gone` }));
     expect(missing).toMatchObject({ code: 'HTTP_STATUS', httpStatus: 404 });
     expect(missing.message).toBe(`HTTP 404 from ${server.origin}/gone: no such page`);
-    const pdf = await failure(made.fetchPage({ url: `${server.origin}/pdf` }));
+    const pdf = await webToolErrorOf(made.fetchPage({ url: `${server.origin}/pdf` }));
     expect(pdf.code).toBe('UNSUPPORTED_CONTENT');
     expect(pdf.message).toBe(
       `${server.origin}/pdf is application/pdf, which cannot be read as text`,
@@ -205,7 +196,7 @@ describe('PageFetcher', () => {
   });
 
   it('refuses URLs that are not http(s)', async () => {
-    const error = await failure(fetcher().fetchPage({ url: 'file:///etc/passwd' }));
+    const error = await webToolErrorOf(fetcher().fetchPage({ url: 'file:///etc/passwd' }));
     expect(error.code).toBe('INVALID_URL');
     expect(error.status).toBe(-1001);
   });
@@ -243,7 +234,7 @@ describe('PageFetcher address guard', () => {
       `http://0.0.0.0:${server.port}/plain`,
       `http://2130706433:${server.port}/plain`,
     ]) {
-      const error = await failure(strict.fetchPage({ url }));
+      const error = await webToolErrorOf(strict.fetchPage({ url }));
       expect(error.code, url).toBe('ADDRESS_REFUSED');
       expect(error.status).toBe(-1001);
     }
@@ -262,7 +253,7 @@ describe('PageFetcher address guard', () => {
       /169\.254\.169\.254/,
     ],
   ])('refuses %s', async (_name, url, reason) => {
-    const error = await failure(fetcher().fetchPage({ url }));
+    const error = await webToolErrorOf(fetcher().fetchPage({ url }));
     expect(error.code).toBe('ADDRESS_REFUSED');
     expect(error.message).toMatch(reason);
   });
@@ -274,7 +265,7 @@ describe('PageFetcher address guard', () => {
     ['IPv6 loopback not on the allow-list', 'http://[::1]:1/', /::1 is a loopback/],
   ])('refuses a redirect to %s, after the first hop was allowed', async (_name, target, reason) => {
     const before = server.requests.length;
-    const error = await failure(
+    const error = await webToolErrorOf(
       fetcher().fetchPage({ url: `${server.origin}/redirect?to=${encodeURIComponent(target)}` }),
     );
     expect(error.code).toBe('ADDRESS_REFUSED');

@@ -10,10 +10,10 @@ import {
   SearxngSearch,
   SerperSearch,
   TavilySearch,
-  WebToolError,
 } from '../../../../tools/index.ts';
 import type { LoopbackServer, RecordedRequest } from '../../../support/loopback-http-server.ts';
 import { sendJson, startLoopbackServer } from '../../../support/loopback-http-server.ts';
+import { webToolErrorOf } from '../../../support/web-tool-error.ts';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/web/${name}`, import.meta.url), 'utf8');
@@ -63,16 +63,6 @@ async function searchWith(provider: SearchProvider, query = 'libffi') {
   const hits = await provider.search({ query, count: 10 });
   const request = server.requests[before] as RecordedRequest;
   return { hits, request, url: new URL(request.url, server.origin) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<WebToolError> {
-  const error: unknown = await promise.then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  if (!WebToolError.isInstance(error))
-    throw new Error(`expected a WebToolError, got ${String(error)}`);
-  return error;
 }
 
 describe('search providers against their documented answers', () => {
@@ -172,7 +162,7 @@ describe('search providers against their documented answers', () => {
   });
 
   it("DuckDuckGo's rate-limit page (HTTP 202) is a retryable HTTP failure", async () => {
-    const error = await failure(
+    const error = await webToolErrorOf(
       new DuckDuckGoSearch({ baseUrl: `${server.origin}/ddg-limited/html/` }).search({
         query: 'x',
         count: 5,
@@ -201,14 +191,16 @@ describe('provider keys and failures', () => {
     ['Serper', () => new SerperSearch({ env: noEnv }), 'SERPER_API_KEY'],
   ])('%s without a key fails with MISSING_API_KEY naming %s', async (name, make, variable) => {
     const before = server.requests.length;
-    const error = await failure(make().search({ query: 'x', count: 3 }));
+    const error = await webToolErrorOf(make().search({ query: 'x', count: 3 }));
     expect(error.code).toBe('MISSING_API_KEY');
     expect(error.message).toBe(`${name} search needs an API key: pass apiKey or set ${variable}`);
     expect(server.requests.length).toBe(before);
   });
 
   it('SearXNG without a URL names SEARXNG_URL; with it in the environment, it works', async () => {
-    const error = await failure(new SearxngSearch({ env: noEnv }).search({ query: 'x', count: 3 }));
+    const error = await webToolErrorOf(
+      new SearxngSearch({ env: noEnv }).search({ query: 'x', count: 3 }),
+    );
     expect(error.message).toContain('SEARXNG_URL');
     const { hits } = await searchWith(
       new SearxngSearch({ env: { SEARXNG_URL: `${server.origin}/searxng/` } }),
@@ -227,7 +219,7 @@ describe('provider keys and failures', () => {
   });
 
   it('an HTTP error carries the status and the start of the body', async () => {
-    const error = await failure(
+    const error = await webToolErrorOf(
       new BraveSearch({ apiKey: 'k', baseUrl: `${server.origin}/missing` }).search({
         query: 'x',
         count: 3,
@@ -240,7 +232,7 @@ describe('provider keys and failures', () => {
   });
 
   it('a body that is not JSON, or JSON of another shape, is BAD_RESPONSE', async () => {
-    const notJson = await failure(
+    const notJson = await webToolErrorOf(
       new BingSearch({ apiKey: 'k', baseUrl: `${server.origin}/not-json` }).search({
         query: 'x',
         count: 3,
@@ -248,7 +240,7 @@ describe('provider keys and failures', () => {
     );
     expect(notJson.code).toBe('BAD_RESPONSE');
     expect(notJson.message).toBe('Bing did not answer with JSON: <html>maintenance</html>');
-    const wrongShape = await failure(
+    const wrongShape = await webToolErrorOf(
       new BraveSearch({ apiKey: 'k', baseUrl: `${server.origin}/wrong-shape` }).search({
         query: 'x',
         count: 3,
