@@ -19,6 +19,19 @@ export default defineConfig({
           maxWorkers: 2,
         },
       },
+      {
+        test: {
+          name: 'faults',
+          include: ['tests/faults/**/*.test.ts'],
+          // Real Redis servers, proxies and worker processes, broken on purpose: one file at a
+          // time, after the other projects (so their load does not skew the faults), with room
+          // for reconnect backoffs and restarts on a loaded machine.
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
     ],
   },
 });

@@ -1,16 +1,20 @@
 // lagent-ts/core: messages, agents, memory, parsers, aggregators, the executor contract,
 // hooks, the model client, errors and the Sandbox interface. No Docker, Redis or isolates.
-export type { ErrorCode, PlatformErrorOptions } from './errors/index.ts';
+export type { ErrorCode, PlatformErrorOptions, QueueUnavailableReason } from './errors/index.ts';
 export {
   AbortedError,
   AgentNotConfiguredError,
+  DeadlineExceededError,
   InvalidArgumentError,
+  JobNotFoundError,
   ModelApiError,
   ModelConnectionError,
   ModelTimeoutError,
+  NoWorkerError,
   OutputParseError,
   PlatformError,
   QueueFullError,
+  QueueUnavailableError,
   SandboxClosedError,
   SandboxCrashedError,
   SandboxLimitError,
@@ -201,3 +205,5 @@ export {
 } from './sandbox/index.ts';
 export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
 export { isPlainObject, parseJson, safeParseJson, toPythonJson } from './internal/json.ts';
+export type { DeadlineRace, RaceDeadlineOptions, WithDeadlineOptions } from './internal/abort.ts';
+export { onAbort, raceDeadline, sleep, throwIfAborted, withDeadline } from './internal/abort.ts';

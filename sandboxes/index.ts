@@ -7,6 +7,7 @@ export type {
   DockerSandboxProviderOptions,
   ResolvedDockerSandboxOptions,
   SandboxLimits,
+  SandboxMount,
   SeccompProfile,
 } from './docker/index.ts';
 export {
@@ -16,7 +17,9 @@ export {
   DEFAULT_MAX_FILE_BYTES,
   DEFAULT_MAX_OUTPUT_BYTES,
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_MOUNT_READ_ONLY,
   DEFAULT_NAME_PREFIX,
+  DEFAULT_ORPHAN_SWEEP_INTERVAL_MS,
   DEFAULT_POOL_SIZE,
   DEFAULT_RESTART_GRACE_MS,
   DEFAULT_SANDBOX_LIMITS,
@@ -26,6 +29,8 @@ export {
   DockerSandboxProvider,
   IMAGE_REPOSITORY,
   OWNER_LABEL,
+  RESERVED_MOUNT_PREFIXES,
+  RESERVED_MOUNT_TARGETS,
   SANDBOX_LABEL,
   SANDBOX_WORKDIR,
   SESSION_LABEL,

@@ -30,11 +30,20 @@ export { CODE_END, Coder, DEFAULT_CODER_MAX_TURN, DEFAULT_CODER_PROMPT } from '.
 export type {
   FailedJob,
   JobBackend,
+  JobInfo,
+  QueueStatus,
   SubmitOptions,
   ToolDescriptor,
   WaitOptions,
+  WorkerInfo,
 } from './queue/job-backend.ts';
-export { DEFAULT_WAIT_TIMEOUT_MS } from './queue/job-backend.ts';
+export {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_RESULT_TTL_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  isValidJobId,
+} from './queue/job-backend.ts';
 export type { ConnectJobsOptions } from './queue/job-client.ts';
 export { connectJobs } from './queue/job-client.ts';
 export type {
@@ -78,12 +87,17 @@ export type { BuiltInTool, WorkerRunnerOptions } from './queue/worker-runner.ts'
 export { BUILT_IN_TOOLS, createWorkerRunner, DEFAULT_WORKER_TOOLS } from './queue/worker-runner.ts';
 export type { ToolWorkerOptions } from './queue/tool-worker.ts';
 export {
-  DEFAULT_HEARTBEAT_TTL_MS,
-  DEFAULT_LOCK_DURATION_MS,
+  DEFAULT_LEASE_MS,
+  DEFAULT_MAX_STARTED_ATTEMPTS,
   DEFAULT_SESSION_TTL_MS,
   DEFAULT_SHUTDOWN_DEADLINE_MS,
   DEFAULT_WORKER_CONCURRENCY,
+  DEFAULT_WORKER_CONNECT_TIMEOUT_MS,
   ToolWorker,
 } from './queue/tool-worker.ts';
+export {
+  DEFAULT_CONNECT_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from './queue/redis-connection.ts';
 export type { ThreadToolModule, ThreadToolPoolOptions } from './threads/thread-tool-pool.ts';
 export { ThreadToolPool } from './threads/thread-tool-pool.ts';

@@ -171,7 +171,12 @@ export class ActionExecutor implements ActionExecutorContract {
       return results;
     }
     if (isFunctionCall(content)) {
-      return this.forward({ ...options, name: content.name, parameters: content.parameters });
+      return this.forward({
+        ...options,
+        name: content.name,
+        parameters: content.parameters,
+        ...(content.id === undefined ? {} : { toolCallId: content.id }),
+      });
     }
     return createActionReturn({
       args: { content: content ?? null },
@@ -193,7 +198,7 @@ export class ActionExecutor implements ActionExecutorContract {
     const [action, api] = this.#resolve(name);
     let result: ActionReturn;
     if (action) {
-      result = await action.run({ inputs: parameters, api, sessionId, signal, emit });
+      result = await action.run({ inputs: parameters, api, sessionId, signal, emit, toolCallId });
       result.valid = ActionValidCode.OPEN;
     } else if (name === this.noAction.name) {
       result = await this.noAction.run({ inputs: parameters, sessionId, signal });

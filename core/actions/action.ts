@@ -54,6 +54,11 @@ export interface RunActionOptions {
   sessionId?: SessionId;
   signal?: AbortSignal | undefined;
   emit?: ((event: ToolEvent) => void) | undefined;
+  /**
+   * The id the model gave this tool call, when it gave one. A tool that runs elsewhere uses
+   * it as an idempotency key: the same call sent twice runs once.
+   */
+  toolCallId?: string | undefined;
 }
 
 /**

@@ -3,6 +3,7 @@ import { AbortedError } from '../errors/aborted-error.ts';
 import { ToolDefinitionError } from '../errors/agent-errors.ts';
 import { PlatformError } from '../errors/platform-error.ts';
 import { isPlainObject, toPythonJson } from '../internal/json.ts';
+import { throwIfAborted } from '../internal/abort.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import type { MaybePromise } from '../internal/maybe-promise.ts';
 import { DEFAULT_SESSION_ID } from '../memory/memory-manager.ts';
@@ -130,9 +131,9 @@ class DefinedAction implements Action {
         state: ActionStatusCode.ARGS_ERROR,
       });
     }
+    throwIfAborted(signal, `Tool ${this.name}`);
     let output: unknown;
     try {
-      signal?.throwIfAborted();
       output = await spec.execute(parsed.value, { sessionId, signal, emit });
     } catch (error) {
       if (signal?.aborted)

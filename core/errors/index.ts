@@ -17,4 +17,11 @@ export {
   SandboxLimitError,
   SandboxUnavailableError,
 } from './sandbox-errors.ts';
-export { QueueFullError } from './queue-errors.ts';
+export type { QueueUnavailableReason } from './queue-errors.ts';
+export {
+  JobNotFoundError,
+  NoWorkerError,
+  QueueFullError,
+  QueueUnavailableError,
+} from './queue-errors.ts';
+export { DeadlineExceededError } from './deadline-exceeded-error.ts';

@@ -21,6 +21,10 @@ export type ErrorCode =
   | 'SANDBOX_CLOSED'
   | 'SESSION_LOST'
   | 'QUEUE_FULL'
+  | 'QUEUE_UNAVAILABLE'
+  | 'NO_WORKER'
+  | 'JOB_NOT_FOUND'
+  | 'DEADLINE_EXCEEDED'
   | 'JOB_FAILED';
 
 const brand = Symbol.for('lagent-ts.error');

@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { AbortedError, SandboxUnavailableError } from '../../core/index.ts';
+import {
+  AbortedError,
+  SandboxUnavailableError,
+  throwIfAborted,
+  withDeadline,
+} from '../../core/index.ts';
 import { containerSpec } from './container-spec.ts';
 import { DriverConnection } from './driver-connection.ts';
 import type { DriverFrame } from './driver-frames.ts';
@@ -51,6 +56,7 @@ export async function launchContainer({
   sessionId?: string | undefined;
   signal?: AbortSignal | undefined;
 }): Promise<ContainerHandle> {
+  throwIfAborted(signal, 'Starting the sandbox');
   const name = `${namePrefix}-${randomUUID().slice(0, 12)}`;
   let container: Dockerode.Container;
   try {
@@ -99,7 +105,13 @@ export async function launchContainer({
       }),
     };
     await container.start();
-    await withDeadline({ promise: ready, timeoutMs: options.startTimeoutMs, signal });
+    await withDeadline({
+      promise: ready,
+      timeoutMs: options.startTimeoutMs,
+      signal,
+      what: 'Starting the sandbox',
+      onTimeout: () => new Error(`no ready kernel after ${options.startTimeoutMs} ms`),
+    });
     settle = undefined;
     return handle;
   } catch (error) {
@@ -114,34 +126,4 @@ export async function launchContainer({
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-async function withDeadline({
-  promise,
-  timeoutMs,
-  signal,
-}: {
-  promise: Promise<void>;
-  timeoutMs: number;
-  signal?: AbortSignal | undefined;
-}): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
-  try {
-    await Promise.race([
-      promise,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no ready kernel after ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        onAbort = () => reject(new AbortedError({ message: 'Starting the sandbox was aborted' }));
-        if (signal?.aborted) onAbort();
-        signal?.addEventListener('abort', onAbort, { once: true });
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-    if (onAbort) signal?.removeEventListener('abort', onAbort);
-  }
 }

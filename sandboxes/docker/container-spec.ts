@@ -1,6 +1,7 @@
 import type { ContainerCreateOptions } from 'dockerode';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { SANDBOX_WORKDIR } from './docker-sandbox-options.ts';
+import { bindMounts } from './sandbox-mounts.ts';
 import { sandboxSeccompProfile } from './seccomp-profile.ts';
 
 const MB = 1024 * 1024;
@@ -68,6 +69,9 @@ export function containerSpec({
         '/tmp': tmpfs(options.tmpSizeMb, '1777'),
         [SANDBOX_WORKDIR]: tmpfs(options.workdirSizeMb, '0755'),
       },
+      // No nosuid/nodev here: no-new-privileges makes setuid bits inert, and with every
+      // capability dropped (and the devices cgroup under runc) a device node opens nothing.
+      Mounts: bindMounts(options.mounts),
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true', ...seccomp],
       Memory: options.memoryMb * MB,

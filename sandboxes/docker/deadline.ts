@@ -1,5 +1,5 @@
 import type { ExecutionStop } from '../../core/index.ts';
-import { Deferred, settleWithin } from './deferred.ts';
+import { raceDeadline } from '../../core/index.ts';
 
 /**
  * Waits for `done` until the deadline or an abort, then stops the code from outside the
@@ -24,19 +24,12 @@ export async function enforceDeadline({
   restartKernel: () => Promise<boolean>;
   replaceContainer: () => Promise<void>;
 }): Promise<ExecutionStop | undefined> {
-  const abort = new Deferred<void>();
-  const onAbort = () => abort.resolve();
-  if (signal?.aborted) onAbort();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  let finished: boolean;
-  try {
-    finished = await settleWithin({ promises: [done, abort.promise], timeoutMs });
-  } finally {
-    signal?.removeEventListener('abort', onAbort);
-  }
-  if (finished && !abort.settled) return undefined;
+  const ending = await raceDeadline({ promise: done, timeoutMs, signal });
+  // An abort that lands with the result still stops the kernel: the caller asked for it.
+  if ((ending.kind === 'value' || ending.kind === 'error') && !signal?.aborted) return undefined;
   interrupt();
-  if (await settleWithin({ promises: [done], timeoutMs: interruptGraceMs })) return 'interrupted';
+  const grace = await raceDeadline({ promise: done, timeoutMs: interruptGraceMs });
+  if (grace.kind !== 'timeout') return 'interrupted';
   if (await restartKernel()) return 'restarted';
   await replaceContainer();
   return 'killed';

@@ -20,30 +20,3 @@ export class Deferred<T> {
     this.#resolve(value);
   }
 }
-
-/** True if one of `promises` settles within `timeoutMs`; the timer never outlives the wait. */
-export async function settleWithin({
-  promises,
-  timeoutMs,
-}: {
-  promises: readonly Promise<unknown>[];
-  timeoutMs: number;
-}): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), timeoutMs);
-  });
-  try {
-    return await Promise.race([
-      ...promises.map((promise) =>
-        promise.then(
-          () => true as const,
-          () => true as const,
-        ),
-      ),
-      expired,
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

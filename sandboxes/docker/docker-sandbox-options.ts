@@ -1,3 +1,4 @@
+import type { SandboxMount } from './sandbox-mounts.ts';
 import type { SeccompProfile } from './seccomp-profile.ts';
 
 /** Hardening and resource limits of one sandbox container. Every field has a default. */
@@ -63,6 +64,11 @@ export interface DockerSandboxOptions extends Partial<SandboxLimits> {
   labels?: Readonly<Record<string, string>>;
   /** Environment variables of every session. */
   envs?: Readonly<Record<string, string>>;
+  /**
+   * Host paths bound into every container, read-only unless `readOnly: false`. Checked by
+   * `DockerSandboxProvider.start` (InvalidArgumentError). @default []
+   */
+  mounts?: readonly SandboxMount[];
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
@@ -103,5 +109,6 @@ export function resolveDockerSandboxOptions(
     startTimeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS,
     labels: options.labels ?? {},
     envs: options.envs ?? {},
+    mounts: options.mounts ?? [],
   };
 }

@@ -13,6 +13,7 @@ import type {
 import { resolveDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { OomWatcher } from './oom-watcher.ts';
 import { ownerId, removeOrphans, removeOwnedContainers } from './orphans.ts';
+import { validateMounts } from './sandbox-mounts.ts';
 import { imageExists, sandboxImageTag } from './sandbox-image.ts';
 import { WarmPool } from './warm-pool.ts';
 
@@ -20,6 +21,7 @@ export const DEFAULT_POOL_SIZE = 2;
 export const DEFAULT_MAX_SESSIONS = 32;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_NAME_PREFIX = 'lagent-sandbox';
+export const DEFAULT_ORPHAN_SWEEP_INTERVAL_MS = 60_000;
 
 export interface DockerSandboxProviderOptions extends DockerSandboxOptions {
   /** The engine. @default new Dockerode() (DOCKER_HOST is honoured: unix, tcp or ssh) */
@@ -34,14 +36,22 @@ export interface DockerSandboxProviderOptions extends DockerSandboxOptions {
   namePrefix?: string;
   /** Remove this host's sandbox containers whose owner process is dead, at start. @default true */
   removeOrphans?: boolean;
+  /**
+   * Then sweep them (of this `namePrefix`) this often, for owners that die while this
+   * provider runs; 0 never does. @default DEFAULT_ORPHAN_SWEEP_INTERVAL_MS
+   */
+  orphanSweepIntervalMs?: number;
   /** Close every sandbox on SIGINT / SIGTERM, then let the signal do its work. @default true */
   handleExitSignals?: boolean;
-  /** Called with errors of background work (pool refills). @default ignored */
+  /** Called with errors of background work (pool refills, orphan sweeps). @default ignored */
   onError?: (error: unknown) => void;
 }
 
 type ProviderSettings = Required<
-  Pick<DockerSandboxProviderOptions, 'maxSessions' | 'idleTimeoutMs' | 'namePrefix'>
+  Pick<
+    DockerSandboxProviderOptions,
+    'maxSessions' | 'idleTimeoutMs' | 'namePrefix' | 'orphanSweepIntervalMs' | 'onError'
+  >
 >;
 
 /**
@@ -59,6 +69,8 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly #settings: ProviderSettings;
   readonly #reaper: NodeJS.Timeout | undefined;
   readonly #onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  #sweepTimer: NodeJS.Timeout | undefined;
+  #sweeping: Promise<void> | undefined;
   #closed = false;
 
   private constructor({
@@ -79,8 +91,9 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.#pool = new WarmPool({
       size: options.poolSize ?? DEFAULT_POOL_SIZE,
       launch: () => this.#launch(undefined),
-      onError: options.onError ?? (() => undefined),
+      onError: settings.onError,
     });
+    this.#scheduleSweep();
     if (settings.idleTimeoutMs > 0) {
       this.#reaper = setInterval(
         () => void this.#reapIdle(),
@@ -96,10 +109,14 @@ export class DockerSandboxProvider implements SandboxProvider {
   }
 
   /**
-   * Checks the engine and the image, removes orphans, starts watching for OOM events and
-   * starts filling the pool. Throws SandboxUnavailableError when the engine or image is missing.
+   * Checks the mounts, the engine and the image, removes orphans, starts watching for OOM
+   * events and starts filling the pool. Throws InvalidArgumentError for a refused mount, and
+   * SandboxUnavailableError when the engine or image is missing.
    */
   static async start(options: DockerSandboxProviderOptions = {}): Promise<DockerSandboxProvider> {
+    // A copy, so what was checked is what is mounted.
+    const mounts = (options.mounts ?? []).map((mount) => ({ ...mount }));
+    await validateMounts(mounts);
     const docker = options.docker ?? new Dockerode();
     try {
       await docker.ping();
@@ -121,12 +138,14 @@ export class DockerSandboxProvider implements SandboxProvider {
     const oom = await OomWatcher.start({ docker });
     return new DockerSandboxProvider({
       docker,
-      options,
+      options: { ...options, mounts },
       oom,
       settings: {
         maxSessions: options.maxSessions ?? DEFAULT_MAX_SESSIONS,
         idleTimeoutMs: options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
         namePrefix: options.namePrefix ?? DEFAULT_NAME_PREFIX,
+        orphanSweepIntervalMs: options.orphanSweepIntervalMs ?? DEFAULT_ORPHAN_SWEEP_INTERVAL_MS,
+        onError: options.onError ?? (() => undefined),
       },
     });
   }
@@ -175,6 +194,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#reaper);
+    clearTimeout(this.#sweepTimer);
     if (this.#onSignal) {
       process.removeListener('SIGINT', this.#onSignal);
       process.removeListener('SIGTERM', this.#onSignal);
@@ -182,6 +202,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     await Promise.all([
       this.#pool.close(),
       ...[...this.#sessions].map((sandbox) => sandbox.close()),
+      this.#sweeping,
     ]);
     this.#oom.close();
   }
@@ -218,6 +239,27 @@ export class DockerSandboxProvider implements SandboxProvider {
       sessionId,
       signal,
     });
+  }
+
+  /** The next orphan sweep, a full interval after the last one ended: runs never overlap. */
+  #scheduleSweep(): void {
+    const intervalMs = this.#settings.orphanSweepIntervalMs;
+    if (this.#closed || !(intervalMs > 0)) return;
+    this.#sweepTimer = setTimeout(() => {
+      this.#sweeping = this.#sweepOrphans().catch(() => undefined);
+    }, intervalMs);
+    this.#sweepTimer.unref();
+  }
+
+  async #sweepOrphans(): Promise<void> {
+    try {
+      await removeOrphans({ docker: this.docker, namePrefix: this.#settings.namePrefix });
+    } catch (error) {
+      this.#settings.onError(error);
+    } finally {
+      this.#sweeping = undefined;
+      this.#scheduleSweep();
+    }
   }
 
   async #reapIdle(): Promise<void> {

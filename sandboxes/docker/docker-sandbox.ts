@@ -13,17 +13,20 @@ import {
   InvalidArgumentError,
   SandboxClosedError,
   SandboxCrashedError,
+  throwIfAborted,
 } from '../../core/index.ts';
-import type { ContainerEvent, ContainerHandle } from './container-launcher.ts';
-import { removeContainer } from './container-launcher.ts';
-import type { DriverCommand } from './driver-frames.ts';
+import type { ContainerHandle } from './container-launcher.ts';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { ExecutionCollector } from './execution-collector.ts';
-import type { Outcome, Waiter } from './execution-outcome.ts';
+import type { Outcome } from './execution-outcome.ts';
 import { executionWaiter } from './execution-outcome.ts';
-import { Deferred, settleWithin } from './deferred.ts';
+import { Deferred } from './deferred.ts';
 import { enforceDeadline } from './deadline.ts';
+import type { LossTiming } from './execution-errors.ts';
 import { describeKernelDeath, describeTimeout } from './execution-errors.ts';
+import { SessionContainer } from './session-container.ts';
+import type { StateLoss } from './state-loss.ts';
+import { StateLossLog } from './state-loss.ts';
 
 /** What a sandbox needs from its provider. */
 export interface SandboxEngine {
@@ -51,11 +54,10 @@ export class DockerSandbox implements Sandbox {
   lastUsedAt = Date.now();
   #busy = false;
   #closed = false;
-  #handle: ContainerHandle | undefined;
-  #replacing: Promise<ContainerHandle> | undefined;
-  #kernelReady = new Deferred<void>();
-  #nextId = 1;
-  readonly #waiters = new Map<number, Waiter>();
+  /** The execution sent to the driver, until it ends. */
+  #executing: { id: number; outcome: Deferred<Outcome> } | undefined;
+  readonly #stateLoss = new StateLossLog();
+  readonly #container: SessionContainer;
   readonly #engine: SandboxEngine;
   #tail: Promise<unknown> = Promise.resolve();
 
@@ -70,12 +72,24 @@ export class DockerSandbox implements Sandbox {
   }) {
     this.#engine = engine;
     this.sessionId = sessionId;
-    this.#adopt(handle);
+    this.#container = new SessionContainer({
+      handle,
+      acquire: (signal) => engine.acquireContainer({ sessionId, signal }),
+      restartGraceMs: engine.options.restartGraceMs,
+      closedMessage: `Sandbox ${this.id} is closed`,
+      observe: (current, event) =>
+        this.#stateLoss.observe({
+          event,
+          container: current.name,
+          running: this.#executing?.outcome.settled === false ? this.#executing.id : undefined,
+          sinceMs: this.lastUsedAt,
+        }),
+    });
   }
 
   /** The current container's name (it changes when a container had to be replaced). */
   get containerName(): string | undefined {
-    return this.#handle?.name;
+    return this.#container.name;
   }
 
   get busy(): boolean {
@@ -84,6 +98,14 @@ export class DockerSandbox implements Sandbox {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /**
+   * What happened when the kernel died or the container was lost with no code running,
+   * until the next `runCode` reports it (and does not run its code); else undefined.
+   */
+  get stateLost(): string | undefined {
+    return this.#stateLoss.description;
   }
 
   runCode(options: RunCodeOptions): Promise<Execution> {
@@ -98,14 +120,17 @@ export class DockerSandbox implements Sandbox {
       });
     }
     await this.#exclusive(() =>
-      this.#request({ op: 'write_file', id: 0, path, data: bytes.toString('base64') }, signal),
+      this.#container.request(
+        { op: 'write_file', id: 0, path, data: bytes.toString('base64') },
+        signal,
+      ),
     );
   }
 
   async readFile({ path, signal }: ReadFileOptions): Promise<Uint8Array> {
     const max = this.#engine.options.maxFileBytes;
     const data = await this.#exclusive(() =>
-      this.#request({ op: 'read_file', id: 0, path, maxBytes: max }, signal),
+      this.#container.request({ op: 'read_file', id: 0, path, maxBytes: max }, signal),
     );
     const bytes = Buffer.from(data ?? '', 'base64');
     if (bytes.length > max)
@@ -122,32 +147,29 @@ export class DockerSandbox implements Sandbox {
     envs: Readonly<Record<string, string>>;
     signal?: AbortSignal;
   }): Promise<void> {
-    await this.#exclusive(() => this.#request({ op: 'set_env', id: 0, env: { ...envs } }, signal));
+    await this.#exclusive(() =>
+      this.#container.request({ op: 'set_env', id: 0, env: { ...envs } }, signal),
+    );
   }
 
   interrupt(): Promise<void> {
     this.#assertOpen();
-    this.#handle?.connection.send({ op: 'interrupt' });
+    this.#container.send({ op: 'interrupt' });
     return Promise.resolve();
   }
 
   async restart({ signal }: { signal?: AbortSignal } = {}): Promise<void> {
     await this.#exclusive(async () => {
-      if (!(await this.#restartKernel())) await this.#replaceContainer();
-      signal?.throwIfAborted();
+      if (!(await this.#container.restartKernel())) await this.#container.replace();
+      this.#stateLoss.clear(); // a fresh state is what the caller asked for
+      throwIfAborted(signal, 'The restart');
     });
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#lost('the sandbox was closed');
-    const handle = this.#handle;
-    this.#handle = undefined;
-    if (handle) {
-      handle.connection.destroy();
-      await removeContainer(handle.container);
-    }
+    await this.#container.close();
     this.#engine.released(this);
   }
 
@@ -164,17 +186,23 @@ export class DockerSandbox implements Sandbox {
     envs,
     ...callbacks
   }: RunCodeOptions): Promise<Execution> {
-    if (signal?.aborted)
-      throw new AbortedError({ message: 'The execution was aborted before it started' });
+    throwIfAborted(signal, 'The execution');
     const handle = await this.#readyContainer(signal);
-    const startedAt = Date.now();
-    const id = this.#nextId++;
     const collector = new ExecutionCollector({
       maxOutputBytes: this.#engine.options.maxOutputBytes,
       callbacks,
     });
+    const idleLoss = this.#stateLoss.take();
+    if (idleLoss) {
+      // On the fresh kernel this code would run without the state it expects, and the
+      // caller would never hear it was lost.
+      collector.setError(await this.#failure({ loss: idleLoss, timing: 'idle' }));
+      return collector.finish();
+    }
+    const startedAt = Date.now();
     const outcome = new Deferred<Outcome>();
-    this.#waiters.set(id, executionWaiter({ collector, outcome }));
+    const id = this.#container.watch(executionWaiter({ collector, outcome }));
+    this.#executing = { id, outcome };
     try {
       handle.connection.send({
         op: 'execute',
@@ -188,14 +216,16 @@ export class DockerSandbox implements Sandbox {
         timeoutMs,
         signal,
         interruptGraceMs: this.#engine.options.interruptGraceMs,
-        interrupt: () => void this.#handle?.connection.send({ op: 'interrupt' }),
-        restartKernel: () => this.#restartKernel(),
-        replaceContainer: async () => void (await this.#replaceContainer()),
+        interrupt: () => this.#container.send({ op: 'interrupt' }),
+        restartKernel: () => this.#container.restartKernel(),
+        replaceContainer: async () => void (await this.#container.replace()),
       });
       if (stopped === 'restarted' || stopped === 'killed') outcome.resolve({ kind: 'end' });
       const result = await outcome.promise;
+      const lossBefore = this.#stateLoss.take({ beforeExecution: id });
       if (result.kind === 'died' || result.kind === 'lost') {
-        collector.setError(await this.#failure({ result, handle, startedAt }));
+        const loss = { outcome: result, container: handle.name, sinceMs: startedAt };
+        collector.setError(await this.#failure({ loss, timing: 'during' }));
       } else if (stopped) {
         collector.setError(
           describeTimeout({
@@ -205,172 +235,59 @@ export class DockerSandbox implements Sandbox {
             kernelError: collector.execution.error,
           }),
         );
+      } else if (lossBefore) {
+        // The kernel died while this request was on its way: the code ran on a fresh kernel.
+        const traceback = collector.execution.error?.traceback ?? '';
+        collector.setError({
+          ...(await this.#failure({ loss: lossBefore, timing: 'before' })),
+          traceback,
+        });
       }
       if (signal?.aborted)
         throw new AbortedError({
           message: `The execution was aborted; the kernel was ${stopped ?? 'stopped'}`,
+          cause: signal.reason,
         });
       return collector.finish(stopped ? { timedOut: stopped } : {});
     } finally {
-      this.#waiters.delete(id);
+      this.#container.unwatch(id);
+      this.#executing = undefined;
     }
   }
 
   /** The error for a kernel that died or a container that was lost, naming the cause. */
   async #failure({
-    result,
-    handle,
-    startedAt,
+    loss,
+    timing,
   }: {
-    result: Extract<Outcome, { kind: 'died' | 'lost' }>;
-    handle: ContainerHandle;
-    startedAt: number;
+    loss: StateLoss;
+    timing: LossTiming;
   }): Promise<ExecutionError> {
+    const { outcome } = loss;
     const outOfMemory = await this.#engine.wasOutOfMemory({
-      container: handle.name,
-      sinceMs: startedAt,
+      container: loss.container,
+      sinceMs: loss.sinceMs,
     });
-    if (result.kind === 'lost') {
+    if (outcome.kind === 'lost' && timing === 'during') {
       // The container itself is gone (the driver exited, gVisor ran out of memory, or the
       // driver broke the protocol): a fresh one is started for the next call.
-      void this.#replaceContainer().catch(() => undefined);
+      void this.#container.replace().catch(() => undefined);
     }
     return describeKernelDeath({
       memoryMb: this.#engine.options.memoryMb,
       outOfMemory,
-      ...(result.kind === 'died'
-        ? { code: result.code, signal: result.signal }
-        : { lostReason: result.reason }),
+      timing,
+      ...(outcome.kind === 'died'
+        ? { code: outcome.code, signal: outcome.signal }
+        : { lostReason: outcome.reason }),
     });
   }
-
-  // -- driver requests ----------------------------------------------------------------------
-
-  async #request(
-    command: Extract<DriverCommand, { id: number }>,
-    signal?: AbortSignal,
-  ): Promise<string | undefined> {
-    signal?.throwIfAborted();
-    const handle = await this.#readyContainer(signal);
-    const id = this.#nextId++;
-    const answer = new Deferred<{ data?: string; error?: string }>();
-    this.#waiters.set(id, (event) => {
-      if (event.type !== 'frame') answer.resolve({ error: 'the sandbox container stopped' });
-      else if (event.frame.t === 'ok') answer.resolve({});
-      else if (event.frame.t === 'file') answer.resolve({ data: event.frame.data });
-      else if (event.frame.t === 'fail') answer.resolve({ error: event.frame.message });
-    });
-    try {
-      handle.connection.send({ ...command, id });
-      if (
-        !(await settleWithin({
-          promises: [answer.promise],
-          timeoutMs: this.#engine.options.restartGraceMs,
-        }))
-      ) {
-        await this.#replaceContainer();
-        throw new SandboxCrashedError({
-          message: `The sandbox did not answer ${command.op}; it was replaced`,
-        });
-      }
-      const { data, error } = await answer.promise;
-      if (error !== undefined)
-        throw new InvalidArgumentError({
-          message: `${command.op} failed in the sandbox: ${error}`,
-        });
-      return data;
-    } finally {
-      this.#waiters.delete(id);
-    }
-  }
-
-  /** Asks the driver for a fresh kernel; false if it does not report one in time. */
-  async #restartKernel(): Promise<boolean> {
-    const handle = this.#handle;
-    if (!handle?.alive) return false;
-    const id = this.#nextId++;
-    const ready = new Deferred<void>();
-    this.#waiters.set(id, (event) => {
-      if (event.type === 'frame' && event.frame.t === 'ready') ready.resolve();
-    });
-    try {
-      this.#kernelReady = new Deferred<void>();
-      handle.connection.send({ op: 'restart', id });
-      return await settleWithin({
-        promises: [ready.promise],
-        timeoutMs: this.#engine.options.restartGraceMs,
-      });
-    } finally {
-      this.#waiters.delete(id);
-    }
-  }
-
-  // -- the container -------------------------------------------------------------------------
 
   async #readyContainer(signal?: AbortSignal): Promise<ContainerHandle> {
     this.#assertOpen();
-    let handle = this.#handle?.alive ? this.#handle : await this.#replaceContainer(signal);
-    if (
-      !this.#kernelReady.settled &&
-      !(await settleWithin({
-        promises: [this.#kernelReady.promise],
-        timeoutMs: this.#engine.options.restartGraceMs,
-      }))
-    ) {
-      handle = await this.#replaceContainer(signal);
-    }
+    const handle = await this.#container.ready(signal);
     this.lastUsedAt = Date.now();
     return handle;
-  }
-
-  /** Kills the current container and adopts a fresh one (from the pool when there is one). */
-  #replaceContainer(signal?: AbortSignal): Promise<ContainerHandle> {
-    this.#replacing ??= (async () => {
-      const old = this.#handle;
-      this.#handle = undefined;
-      if (old) {
-        old.listener = () => undefined;
-        old.connection.destroy();
-        await removeContainer(old.container);
-      }
-      this.#assertOpen();
-      const handle = await this.#engine.acquireContainer({ sessionId: this.sessionId, signal });
-      if (this.#closed) {
-        handle.connection.destroy();
-        await removeContainer(handle.container);
-        this.#assertOpen();
-      }
-      this.#adopt(handle);
-      return handle;
-    })().finally(() => {
-      this.#replacing = undefined;
-    });
-    return this.#replacing;
-  }
-
-  #adopt(handle: ContainerHandle): void {
-    this.#handle = handle;
-    this.#kernelReady = new Deferred<void>();
-    this.#kernelReady.resolve(); // a launched container's kernel has reported ready
-    handle.listener = (event) => this.#onEvent(handle, event);
-  }
-
-  #onEvent(handle: ContainerHandle, event: ContainerEvent): void {
-    if (handle !== this.#handle) return;
-    if (event.type !== 'frame') {
-      this.#lost(event.type === 'violation' ? event.reason : 'the container stopped');
-      return;
-    }
-    const { frame } = event;
-    if (frame.t === 'ready') this.#kernelReady.resolve();
-    if (frame.t === 'died') this.#kernelReady = new Deferred<void>(); // the driver starts a new kernel
-    const waiter = typeof frame.id === 'number' ? this.#waiters.get(frame.id) : undefined;
-    waiter?.(event);
-  }
-
-  #lost(reason: string): void {
-    const violation: ContainerEvent = { type: 'violation', reason };
-    for (const waiter of [...this.#waiters.values()]) waiter(violation);
   }
 
   #assertOpen(): void {

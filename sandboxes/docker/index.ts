@@ -19,12 +19,19 @@ export {
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_NAME_PREFIX,
+  DEFAULT_ORPHAN_SWEEP_INTERVAL_MS,
   DEFAULT_POOL_SIZE,
   DockerSandboxProvider,
 } from './docker-sandbox-provider.ts';
 export { DockerSandbox } from './docker-sandbox.ts';
 export type { SeccompProfile } from './seccomp-profile.ts';
 export { ALLOWED_SYSCALLS, sandboxSeccompProfile } from './seccomp-profile.ts';
+export type { SandboxMount } from './sandbox-mounts.ts';
+export {
+  DEFAULT_MOUNT_READ_ONLY,
+  RESERVED_MOUNT_PREFIXES,
+  RESERVED_MOUNT_TARGETS,
+} from './sandbox-mounts.ts';
 export { OWNER_LABEL, SANDBOX_LABEL, SESSION_LABEL } from './container-spec.ts';
 export { removeOrphans } from './orphans.ts';
 export {

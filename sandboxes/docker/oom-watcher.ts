@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
-import { safeParseJson } from '../../core/index.ts';
+import { raceDeadline, safeParseJson } from '../../core/index.ts';
 import { SANDBOX_LABEL } from './container-spec.ts';
+import { Deferred } from './deferred.ts';
 
 // How long to wait for the engine's OOM event after a kernel died from SIGKILL: the event
 // and the driver's report race each other.
@@ -54,19 +55,17 @@ export class OomWatcher {
   }): Promise<boolean> {
     const seen = () => (this.#seen.get(container) ?? 0) >= sinceMs;
     if (seen()) return true;
-    return new Promise((resolve) => {
-      const wake = () => {
-        if (!seen()) return;
-        finish();
-      };
-      const timer = setTimeout(() => finish(), EVENT_GRACE_MS);
-      const finish = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(wake);
-        resolve(seen());
-      };
-      this.#waiters.add(wake);
-    });
+    const event = new Deferred<void>();
+    const wake = () => {
+      if (seen()) event.resolve();
+    };
+    this.#waiters.add(wake);
+    try {
+      await raceDeadline({ promise: event.promise, timeoutMs: EVENT_GRACE_MS });
+    } finally {
+      this.#waiters.delete(wake);
+    }
+    return seen();
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { sleep } from '../../core/index.ts';
 import type { ContainerHandle } from './container-launcher.ts';
 import { removeContainer } from './container-launcher.ts';
 
@@ -100,7 +101,7 @@ export class WarmPool {
       this.#ready.filter((handle) => handle.alive).length < this.#size &&
       Date.now() < until
     ) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+      await sleep(25);
     }
   }
 

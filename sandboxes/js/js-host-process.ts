@@ -5,7 +5,13 @@ import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { AbortedError, SandboxCrashedError, SandboxUnavailableError } from '../../core/index.ts';
+import {
+  onAbort,
+  raceDeadline,
+  SandboxCrashedError,
+  SandboxUnavailableError,
+  throwIfAborted,
+} from '../../core/index.ts';
 import { parseJson } from '../../core/internal/json.ts';
 import type { HostReply, HostRequest, JsHostConfig, RunOutcome } from './js-host-protocol.ts';
 import { HostReplySchema } from './js-host-protocol.ts';
@@ -68,7 +74,7 @@ export class JsHostProcess {
     return this.#ready;
   }
 
-  #spawn(): Promise<ChildProcess> {
+  async #spawn(): Promise<ChildProcess> {
     const entry = fileURLToPath(
       new URL(`./js-host-main${extname(import.meta.url)}`, import.meta.url),
     );
@@ -82,29 +88,22 @@ export class JsHostProcess {
     this.#child = child;
     this.generation += 1;
     const generation = this.generation;
-    return new Promise<ChildProcess>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        child.kill('SIGKILL');
-        reject(new SandboxUnavailableError({ message: 'the JS host did not start in time' }));
-      }, START_TIMEOUT_MS);
+    const ready = new Promise<ChildProcess>((resolve, reject) => {
       child.on('message', (raw: unknown) => {
         const parsed = HostReplySchema.safeParse(raw);
         if (!parsed.success) return;
         if (parsed.data.type === 'ready') {
-          clearTimeout(timer);
           resolve(child);
           return;
         }
         this.#receive(child, parsed.data as Exclude<HostReply, { type: 'ready' }>);
       });
       child.on('error', (error) => {
-        clearTimeout(timer);
         reject(
           new SandboxUnavailableError({ message: 'the JS host failed to start', cause: error }),
         );
       });
       child.on('exit', (code, signal) => {
-        clearTimeout(timer);
         if (this.#child === child) {
           this.#child = undefined;
           this.#ready = undefined;
@@ -118,6 +117,11 @@ export class JsHostProcess {
         for (const listener of this.#onExit) listener(generation);
       });
     });
+    const started = await raceDeadline({ promise: ready, timeoutMs: START_TIMEOUT_MS });
+    if (started.kind === 'value') return started.value;
+    if (started.kind === 'error') throw started.error;
+    child.kill('SIGKILL'); // a child that never said ready must not linger
+    throw new SandboxUnavailableError({ message: 'the JS host did not start in time' });
   }
 
   #receive(child: ChildProcess, message: Exclude<HostReply, { type: 'ready' }>): void {
@@ -152,20 +156,20 @@ export class JsHostProcess {
   /** Sends one request; `signal` aborts it in the child (disposing the isolate). */
   async request(request: Request, signal?: AbortSignal): Promise<RunOutcome | undefined> {
     const child = await this.#ensure();
-    if (signal?.aborted) throw new AbortedError({ message: 'aborted before it was sent' });
+    throwIfAborted(signal, 'The request to the JS host');
     this.#nextId += 1;
     const id = this.#nextId;
-    const onAbort = (): void => {
+    // Disposes the isolate in the child: the real stop, not just a stop of the wait.
+    const removeListener = onAbort(signal, () => {
       if (child.connected) child.send({ type: 'abort', id });
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
     try {
       return await new Promise<RunOutcome | undefined>((resolve, reject) => {
         this.#pending.set(id, { resolve, reject });
         child.send({ ...request, id });
       });
     } finally {
-      signal?.removeEventListener('abort', onAbort);
+      removeListener();
     }
   }
 

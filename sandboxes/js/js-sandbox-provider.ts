@@ -5,7 +5,7 @@ import type {
   SandboxInfo,
   SandboxProvider,
 } from '../../core/index.ts';
-import { AbortedError, InvalidArgumentError, SandboxClosedError } from '../../core/index.ts';
+import { InvalidArgumentError, SandboxClosedError, throwIfAborted } from '../../core/index.ts';
 import { JsHostProcess } from './js-host-process.ts';
 import type { JsSandboxProviderOptions } from './js-sandbox-options.ts';
 import {
@@ -99,7 +99,7 @@ export class JsSandboxProvider implements SandboxProvider {
   async create({ sessionId, signal }: CreateSandboxOptions = {}): Promise<JsSandbox> {
     if (this.#closed)
       throw new SandboxClosedError({ message: 'the JS sandbox provider is closed' });
-    if (signal?.aborted) throw new AbortedError({ message: 'aborted before the session opened' });
+    throwIfAborted(signal, 'Opening the JS session');
     const generation = await this.#host.start();
     const id = `js-${randomUUID()}`;
     await this.#host.request({ type: 'open', sessionId: id });

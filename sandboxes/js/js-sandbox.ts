@@ -5,7 +5,7 @@ import type {
   Sandbox,
   WriteFileOptions,
 } from '../../core/index.ts';
-import { AbortedError, InvalidArgumentError, SandboxClosedError } from '../../core/index.ts';
+import { InvalidArgumentError, SandboxClosedError, throwIfAborted } from '../../core/index.ts';
 import type { JsHostProcess } from './js-host-process.ts';
 import type { RunOutcome } from './js-host-protocol.ts';
 
@@ -74,7 +74,7 @@ export class JsSandbox implements Sandbox {
     onError,
   }: RunCodeOptions): Promise<Execution> {
     this.#check();
-    if (signal?.aborted) throw new AbortedError({ message: 'aborted before the code ran' });
+    throwIfAborted(signal, 'The execution');
     if (envs && Object.keys(envs).length > 0) await this.setEnvs({ envs });
     this.#busy += 1;
     const controller = new AbortController();

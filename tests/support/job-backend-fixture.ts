@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { expect } from 'vitest';
 import type { Action } from '../../core/index.ts';
 import type { JobBackend } from '../../workers/queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../../workers/queue/embedded-job-backend.ts';
@@ -7,7 +9,7 @@ import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
 import { ToolWorker } from '../../workers/queue/tool-worker.ts';
 import { createWorkerRunner } from '../../workers/queue/worker-runner.ts';
 import { purgeQueue } from '../../workers/queue/purge-queue.ts';
-import { requireDocker, requireRedis } from './services.ts';
+import { redisUrl, requireDocker, requireRedis } from './services.ts';
 
 export const BACKENDS = ['redis', 'embedded'] as const;
 export type BackendMode = (typeof BACKENDS)[number];
@@ -16,6 +18,12 @@ export interface TestJobs {
   jobs: JobBackend;
   worker: ToolWorker | undefined;
   queueName: string;
+  /**
+   * Resolves once the backend is done with a job for good: no run, retry or backoff of it
+   * is left (Redis: its BullMQ job is gone from the queue; embedded: nothing runs). Tests
+   * wait on this instead of sleeping to show that something did not happen.
+   */
+  settled(jobId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,7 +57,13 @@ export async function startTestJobs({
       concurrency,
       ...(client.maxQueueLength === undefined ? {} : { maxQueueLength: client.maxQueueLength }),
     });
-    return { jobs, worker: undefined, queueName, close: () => jobs.close() };
+    return {
+      jobs,
+      worker: undefined,
+      queueName,
+      settled: () => jobs.drained(),
+      close: () => jobs.close(),
+    };
   }
   await requireRedis();
   const worker = withWorker
@@ -57,8 +71,7 @@ export async function startTestJobs({
         runner,
         queueName,
         concurrency,
-        heartbeatTtlMs: 2_000,
-        lockDurationMs: 5_000,
+        leaseMs: 10_000,
       })
     : undefined;
   const jobs = await RedisJobClient.connect({
@@ -71,6 +84,16 @@ export async function startTestJobs({
     jobs,
     worker,
     queueName,
+    settled: async (jobId) => {
+      const queue = new Queue(queueName, { connection: { url: redisUrl().href } });
+      try {
+        await expect
+          .poll(() => queue.getJobState(jobId), { timeout: 60_000, interval: 50 })
+          .toMatch(/^(unknown|completed|failed)$/);
+      } finally {
+        await queue.close();
+      }
+    },
     close: async () => {
       try {
         await jobs.close();

@@ -1,6 +1,6 @@
 import type { Dispatcher } from 'undici';
 import { Agent, fetch } from 'undici';
-import { safeParseJson } from '../../core/index.ts';
+import { safeParseJson, throwIfAborted } from '../../core/index.ts';
 import type { AddressPolicy } from './address-guard.ts';
 import { WebToolError } from './web-tool-error.ts';
 
@@ -73,7 +73,7 @@ export async function httpRequest({
   guard,
   throwOnErrorStatus = true,
 }: HttpRequestOptions): Promise<HttpResponse> {
-  signal?.throwIfAborted();
+  throwIfAborted(signal, `The request to ${String(url)}`);
   const timeout = AbortSignal.timeout(timeoutMs);
   const combined = signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
   let current = parseHttpUrl(url);

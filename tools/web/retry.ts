@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { sleep } from '../../core/index.ts';
 import { WebToolError } from './web-tool-error.ts';
 
 /** Lagent's `max_retry=3`: up to three tries in all. */
@@ -30,7 +30,7 @@ export async function withRetries<RESULT>({
     } catch (error) {
       const retryable = WebToolError.isInstance(error) && error.isRetryable;
       if (!retryable || attempt >= maxAttempts || signal?.aborted) throw error;
-      await sleep(retryDelayMs * 2 ** (attempt - 1), undefined, { signal });
+      await sleep(retryDelayMs * 2 ** (attempt - 1), signal);
     }
   }
 }

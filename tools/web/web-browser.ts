@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { Action, ActionReturn, RunActionOptions, SessionId } from '../../core/index.ts';
-import { createActionReturn, defineToolApi, defineToolkit } from '../../core/index.ts';
+import {
+  createActionReturn,
+  defineToolApi,
+  defineToolkit,
+  throwIfAborted,
+} from '../../core/index.ts';
 import type { SearchProviderConfig } from './create-search-provider.ts';
 import { createSearchProvider } from './create-search-provider.ts';
 import type { ResolveHost } from './address-guard.ts';
@@ -180,7 +185,7 @@ export class WebBrowser implements Action {
     const settled = await Promise.allSettled(
       queries.map((query) => this.#searcher.search({ query, signal })),
     );
-    signal?.throwIfAborted();
+    throwIfAborted(signal, 'The search');
     const failures = settled.filter((outcome) => outcome.status === 'rejected');
     if (failures.length === settled.length && failures[0] !== undefined) throw failures[0].reason;
     // Lagent: one entry per URL, in the order found; summaries of a repeated URL joined by "\n".
@@ -230,7 +235,7 @@ export class WebBrowser implements Action {
     const pages = await Promise.allSettled(
       unique.map((id) => this.#fetcher.fetchPage({ url: results.get(id)?.url ?? '', signal })),
     );
-    signal?.throwIfAborted();
+    throwIfAborted(signal, 'Fetching the pages');
     const failures = pages.filter((page) => page.status === 'rejected');
     if (failures.length === pages.length && failures[0] !== undefined) {
       const first: unknown = failures[0].reason;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { pino } from 'pino';
 import { contentToText } from '../../core/index.ts';
 import { CODE_END, Coder } from '../agents/coder.ts';
@@ -94,8 +95,12 @@ export function registerDemoCommand(program: Command): void {
     .description(
       "Run the seed's code-interpreter agent: the model writes Python, a queued job runs it in a Docker sandbox",
     )
-    .option('--runtime <runtime>', 'container runtime: runc or runsc (gVisor)', 'runc')
-    .action(async ({ runtime }: { runtime: string }) => {
-      await runDemo({ runtime: runtime === 'runsc' ? 'runsc' : 'runc' });
+    .addOption(
+      new Option('--runtime <runtime>', 'container runtime (runsc: gVisor)')
+        .choices(['runc', 'runsc'])
+        .default('runc'),
+    )
+    .action(async ({ runtime }: { runtime: 'runc' | 'runsc' }) => {
+      await runDemo({ runtime });
     });
 }

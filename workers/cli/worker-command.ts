@@ -1,34 +1,42 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Action } from '../../core/index.ts';
-import type { ContainerRuntime } from '../../sandboxes/index.ts';
-import { ToolWorker } from '../queue/tool-worker.ts';
+import type { ContainerRuntime, SandboxMount } from '../../sandboxes/index.ts';
+import { connectRedis } from '../queue/redis-connection.ts';
+import { DEFAULT_REDIS_URL } from '../queue/redis-keys.ts';
+import {
+  DEFAULT_WORKER_CONCURRENCY,
+  DEFAULT_WORKER_CONNECT_TIMEOUT_MS,
+  ToolWorker,
+} from '../queue/tool-worker.ts';
 import type { BuiltInTool } from '../queue/worker-runner.ts';
 import {
   BUILT_IN_TOOLS,
   createWorkerRunner,
   DEFAULT_WORKER_TOOLS,
 } from '../queue/worker-runner.ts';
+import { integerAtLeast, nonNegativeInteger, positiveInteger } from './cli-options.ts';
 import { loadToolModules } from './tool-modules.ts';
 
 interface WorkerCommandOptions {
   redisUrl?: string;
   queue?: string;
-  concurrency: string;
-  tools: string;
+  connectTimeoutMs: number;
+  concurrency: number;
+  tools: BuiltInTool[];
   threadTool: string[];
   moduleTool: string[];
   runtime: ContainerRuntime;
-  poolSize: string;
-  maxSessions: string;
-  memoryMb: string;
+  poolSize: number;
+  maxSessions: number;
+  memoryMb: number;
   sandboxPrefix?: string;
-  healthPort?: string;
-  heartbeatTtlMs?: string;
-  lockDurationMs?: string;
-  shutdownDeadlineMs?: string;
+  mount: SandboxMount[];
+  healthPort?: number;
+  leaseMs?: number;
+  shutdownDeadlineMs?: number;
   logFormat: 'pretty' | 'json';
   logLevel: string;
 }
@@ -50,7 +58,58 @@ function createLogger({
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];
-const optional = (value: string | undefined) => (value === undefined ? undefined : Number(value));
+
+/** `--tools a,b`: built-in tool names, or `none`. */
+export function parseToolsOption(value: string): BuiltInTool[] {
+  if (value === 'none') return [];
+  const names = value.split(',').filter(Boolean);
+  const unknown = names.filter((name) => !(BUILT_IN_TOOLS as readonly string[]).includes(name));
+  if (unknown.length > 0)
+    throw new InvalidArgumentError(
+      `unknown tool ${unknown.join(', ')}: choose from ${BUILT_IN_TOOLS.join(', ')}, or none`,
+    );
+  return names as BuiltInTool[];
+}
+
+/**
+ * Fails fast, before sandboxes start, when Redis does not answer (ToolWorker.start checks
+ * again, after them): a mistyped URL is one clear line within seconds.
+ */
+async function probeRedis({
+  redisUrl,
+  connectTimeoutMs,
+}: {
+  redisUrl?: string | undefined;
+  connectTimeoutMs: number;
+}): Promise<void> {
+  const redis = await connectRedis({
+    url: redisUrl ?? process.env['REDIS_URL'] ?? DEFAULT_REDIS_URL,
+    connectTimeoutMs,
+  });
+  redis.disconnect();
+}
+
+const MOUNT_FLAG = '--mount <host>:<container>[:rw]';
+
+/**
+ * `<host>:<container>[:rw]`, read-only unless `:rw` (`:ro` says so explicitly). The paths
+ * themselves are checked when the sandbox provider starts.
+ */
+export function parseMountOption(value: string): SandboxMount {
+  const [source, target, mode, ...rest] = value.split(':');
+  if (
+    !source ||
+    !target ||
+    rest.length > 0 ||
+    (mode !== undefined && mode !== 'rw' && mode !== 'ro')
+  ) {
+    // Commander puts the flag and the value in front of this message.
+    throw new InvalidArgumentError(
+      'expected <host path>:<container path>, optionally followed by :rw (writable) or :ro',
+    );
+  }
+  return { source, target, readOnly: mode !== 'rw' };
+}
 
 export function registerWorkerCommand(program: Command): void {
   program
@@ -59,14 +118,22 @@ export function registerWorkerCommand(program: Command): void {
     .option('--redis-url <url>', 'Redis (default: REDIS_URL, else redis://127.0.0.1:6379)')
     .option('--queue <name>', 'queue name (default: LAGENT_QUEUE, else lagent)')
     .option(
+      '--connect-timeout-ms <ms>',
+      'give up when Redis does not answer within this long',
+      positiveInteger,
+      DEFAULT_WORKER_CONNECT_TIMEOUT_MS,
+    )
+    .option(
       '--concurrency <n>',
       "jobs at once, from the shared queue and from this worker's own",
-      '4',
+      positiveInteger,
+      DEFAULT_WORKER_CONCURRENCY,
     )
     .option(
       '--tools <list>',
       `built-in tools: ${BUILT_IN_TOOLS.join(',')}, or none`,
-      DEFAULT_WORKER_TOOLS.join(','),
+      parseToolsOption,
+      [...DEFAULT_WORKER_TOOLS],
     )
     .option(
       '--thread-tool <module>',
@@ -85,14 +152,31 @@ export function registerWorkerCommand(program: Command): void {
         .choices(['runc', 'runsc'])
         .default('runc'),
     )
-    .option('--pool-size <n>', 'warm sandboxes kept ready', '2')
-    .option('--max-sessions <n>', 'sandbox sessions at most', '32')
-    .option('--memory-mb <n>', 'memory per sandbox', '512')
+    .option('--pool-size <n>', 'warm sandboxes kept ready', nonNegativeInteger, 2)
+    .option('--max-sessions <n>', 'sandbox sessions at most', positiveInteger, 32)
+    .option('--memory-mb <n>', 'memory per sandbox', positiveInteger, 512)
     .option('--sandbox-prefix <prefix>', 'sandbox container names start with this')
-    .option('--health-port <port>', 'serve GET /health on this port')
-    .option('--heartbeat-ttl-ms <ms>', 'how long a silent worker counts as alive')
-    .option('--lock-duration-ms <ms>', "job lock; a killed worker's job is redelivered after it")
-    .option('--shutdown-deadline-ms <ms>', 'on SIGTERM, time running jobs get to finish')
+    .option(
+      MOUNT_FLAG,
+      'bind a host path into every sandbox, read-only unless :rw (repeatable)',
+      (value: string, previous: SandboxMount[]) => [...previous, parseMountOption(value)],
+      [],
+    )
+    .option(
+      '--health-port <port>',
+      'serve GET /health on this port (0: any free one)',
+      nonNegativeInteger,
+    )
+    .option(
+      '--lease-ms <ms>',
+      'heartbeat lease and job lock: a worker silent this long is dead, its jobs redelivered',
+      integerAtLeast(1_000),
+    )
+    .option(
+      '--shutdown-deadline-ms <ms>',
+      'on SIGTERM, time running jobs get to finish',
+      nonNegativeInteger,
+    )
     .addOption(
       new Option('--log-format <format>', 'log lines')
         .choices(['pretty', 'json'])
@@ -100,20 +184,20 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option('--log-level <level>', 'pino level', 'info')
     .action(async (options: WorkerCommandOptions) => {
+      await probeRedis(options);
       const logger = createLogger(options);
-      const tools =
-        options.tools === 'none' ? [] : (options.tools.split(',').filter(Boolean) as BuiltInTool[]);
       const extraTools: Action[] = await loadToolModules(options.moduleTool);
       const runner = await createWorkerRunner({
-        tools,
+        tools: options.tools,
         extraTools,
         threadTools: options.threadTool.map((module) => ({ module })),
         sandbox: {
           runtime: options.runtime,
-          poolSize: Number(options.poolSize),
-          maxSessions: Number(options.maxSessions),
-          memoryMb: Number(options.memoryMb),
+          poolSize: options.poolSize,
+          maxSessions: options.maxSessions,
+          memoryMb: options.memoryMb,
           ...(options.sandboxPrefix === undefined ? {} : { namePrefix: options.sandboxPrefix }),
+          ...(options.mount.length === 0 ? {} : { mounts: options.mount }),
           onError: (error) => logger.warn({ error: String(error) }, 'sandbox pool'),
         },
       });
@@ -121,19 +205,15 @@ export function registerWorkerCommand(program: Command): void {
         runner,
         logger,
         handleExitSignals: true,
-        concurrency: Number(options.concurrency),
+        concurrency: options.concurrency,
+        connectTimeoutMs: options.connectTimeoutMs,
         ...(options.redisUrl === undefined ? {} : { redisUrl: options.redisUrl }),
         ...(options.queue === undefined ? {} : { queueName: options.queue }),
-        ...(options.healthPort === undefined ? {} : { healthPort: Number(options.healthPort) }),
-        ...(optional(options.heartbeatTtlMs) === undefined
+        ...(options.healthPort === undefined ? {} : { healthPort: options.healthPort }),
+        ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+        ...(options.shutdownDeadlineMs === undefined
           ? {}
-          : { heartbeatTtlMs: Number(options.heartbeatTtlMs) }),
-        ...(optional(options.lockDurationMs) === undefined
-          ? {}
-          : { lockDurationMs: Number(options.lockDurationMs) }),
-        ...(optional(options.shutdownDeadlineMs) === undefined
-          ? {}
-          : { shutdownDeadlineMs: Number(options.shutdownDeadlineMs) }),
+          : { shutdownDeadlineMs: options.shutdownDeadlineMs }),
       });
       logger.info(
         { workerId: worker.id, tools: [...runner.executor.keys()], health: worker.healthUrl },

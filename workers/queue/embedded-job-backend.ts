@@ -1,50 +1,45 @@
 import { randomUUID } from 'node:crypto';
-import { AbortedError, PlatformError, QueueFullError } from '../../core/index.ts';
+import {
+  AbortedError,
+  InvalidArgumentError,
+  JobNotFoundError,
+  PlatformError,
+  QueueFullError,
+  raceDeadline,
+  sleep,
+  throwIfAborted,
+} from '../../core/index.ts';
 import type {
   FailedJob,
   JobBackend,
+  JobInfo,
+  QueueStatus,
   SubmitOptions,
   ToolDescriptor,
   WaitOptions,
 } from './job-backend.ts';
-import { DEFAULT_WAIT_TIMEOUT_MS } from './job-backend.ts';
+import {
+  DEFAULT_IDEMPOTENCY_WINDOW_MS,
+  DEFAULT_JOB_DEADLINE_MS,
+  DEFAULT_RESULT_TTL_MS,
+  DEFAULT_WAIT_TIMEOUT_MS,
+  isValidJobId,
+} from './job-backend.ts';
 import type { JobRunner } from './job-runner.ts';
 import { outcomeResult } from './job-outcomes.ts';
-import { waitWithDeadline } from './wait-deadline.ts';
-import type { JobEnvelope, JobEvent, JobResult } from './job-schema.ts';
+import type { JobEvent, JobResult } from './job-schema.ts';
 import { parseJobRequest } from './job-schema.ts';
 
-export const DEFAULT_EMBEDDED_CONCURRENCY = 4;
-export const EMBEDDED_WORKER_ID = 'embedded';
+import type { EmbeddedJob, EmbeddedJobBackendOptions } from './embedded-job.ts';
+import { DEFAULT_EMBEDDED_CONCURRENCY, EMBEDDED_WORKER_ID } from './embedded-job.ts';
 
-export interface EmbeddedJobBackendOptions {
-  runner: JobRunner;
-  /** Jobs run at once. @default DEFAULT_EMBEDDED_CONCURRENCY */
-  concurrency?: number;
-  /** Jobs waiting at most. @default 10_000 */
-  maxQueueLength?: number;
-  /** Tries per job after a retryable platform failure. @default 3 */
-  attempts?: number;
-  /** @default a random scope */
-  sessionScope?: string;
-}
-
-interface EmbeddedJob {
-  id: string;
-  envelope: JobEnvelope;
-  events: JobEvent[];
-  listeners: Set<() => void>;
-  controller: AbortController;
-  state: 'waiting' | 'running' | 'done';
-  result?: JobResult;
-  attempts: number;
-  failure?: FailedJob;
-}
+export type { EmbeddedJobBackendOptions } from './embedded-job.ts';
+export { DEFAULT_EMBEDDED_CONCURRENCY, EMBEDDED_WORKER_ID } from './embedded-job.ts';
 
 /**
- * The same job API without Redis: jobs run in this process, in submission order, on the
- * same JobRunner a worker uses. The default when no Redis URL is given, so a first run
- * needs nothing but Docker.
+ * The same job API without Redis: jobs run in this process, in submission order (a
+ * session's calls one after another), on the same JobRunner a worker uses. The default when
+ * no Redis URL is given, so a first run needs nothing but Docker.
  */
 export class EmbeddedJobBackend implements JobBackend {
   readonly mode = 'embedded';
@@ -52,9 +47,14 @@ export class EmbeddedJobBackend implements JobBackend {
   readonly #runner: JobRunner;
   readonly #jobs = new Map<string, EmbeddedJob>();
   readonly #queue: EmbeddedJob[] = [];
+  /** Sessions with a call running: their next call waits for it. */
+  readonly #busySessions = new Set<string>();
   readonly #concurrency: number;
   readonly #maxQueueLength: number;
   readonly #attempts: number;
+  readonly #idempotencyWindowMs: number;
+  readonly #resultTtlMs: number;
+  readonly #idle = new Set<() => void>();
   #running = 0;
   #closed = false;
 
@@ -64,11 +64,15 @@ export class EmbeddedJobBackend implements JobBackend {
     maxQueueLength = 10_000,
     attempts = 3,
     sessionScope = randomUUID(),
+    idempotencyWindowMs = DEFAULT_IDEMPOTENCY_WINDOW_MS,
+    resultTtlMs = DEFAULT_RESULT_TTL_MS,
   }: EmbeddedJobBackendOptions) {
     this.#runner = runner;
     this.#concurrency = concurrency;
     this.#maxQueueLength = maxQueueLength;
     this.#attempts = attempts;
+    this.#idempotencyWindowMs = idempotencyWindowMs;
+    this.#resultTtlMs = resultTtlMs;
     this.sessionScope = sessionScope;
   }
 
@@ -81,12 +85,17 @@ export class EmbeddedJobBackend implements JobBackend {
     }
   }
 
-  #enqueue({ request: input, jobId = randomUUID(), signal }: SubmitOptions): string {
-    signal?.throwIfAborted();
-    if (this.#closed)
-      throw new PlatformError('INVALID_ARGUMENT', { message: 'The job backend is closed' });
+  #enqueue({ request: input, jobId, deadlineMs, signal }: SubmitOptions): string {
+    throwIfAborted(signal, 'Submitting the job');
+    if (this.#closed) throw new InvalidArgumentError({ message: 'The job backend is closed' });
+    if (jobId !== undefined && !isValidJobId(jobId)) {
+      throw new InvalidArgumentError({
+        message: `Job id ${JSON.stringify(jobId.slice(0, 60))} is not valid: use letters, digits, _ - . (at most 200), not only digits`,
+      });
+    }
     const request = parseJobRequest(input);
-    if (this.#jobs.has(jobId)) return jobId; // an id runs once
+    const id = jobId ?? randomUUID();
+    if (this.#jobs.has(id)) return id; // an id runs once
     if (this.#queue.length >= this.#maxQueueLength) {
       throw new QueueFullError({
         queue: 'embedded',
@@ -96,11 +105,13 @@ export class EmbeddedJobBackend implements JobBackend {
     }
     const sessionKey =
       request.sessionId === undefined ? undefined : `${this.sessionScope}:${request.sessionId}`;
+    const now = Date.now();
     const job: EmbeddedJob = {
-      id: jobId,
+      id,
       envelope: {
         request,
-        submittedAt: Date.now(),
+        submittedAt: now,
+        deadlineAt: now + (deadlineMs ?? DEFAULT_JOB_DEADLINE_MS),
         ...(sessionKey === undefined ? {} : { sessionKey }),
       },
       events: [],
@@ -108,11 +119,12 @@ export class EmbeddedJobBackend implements JobBackend {
       controller: new AbortController(),
       state: 'waiting',
       attempts: 0,
+      keepMs: jobId === undefined ? this.#resultTtlMs : this.#idempotencyWindowMs,
     };
-    this.#jobs.set(jobId, job);
+    this.#jobs.set(id, job);
     this.#queue.push(job);
     this.#pump();
-    return jobId;
+    return id;
   }
 
   async wait({
@@ -120,8 +132,8 @@ export class EmbeddedJobBackend implements JobBackend {
     timeoutMs = DEFAULT_WAIT_TIMEOUT_MS,
     signal,
   }: WaitOptions): Promise<JobResult> {
-    const job = this.#jobs.get(jobId);
-    if (!job) throw new PlatformError('INVALID_ARGUMENT', { message: `No job ${jobId}` });
+    throwIfAborted(signal, `Waiting for job ${jobId}`);
+    const job = this.#job(jobId);
     if (job.result) return job.result;
     const ended = new Promise<JobResult>((resolve) => {
       const listener = () => {
@@ -132,25 +144,25 @@ export class EmbeddedJobBackend implements JobBackend {
       };
       job.listeners.add(listener);
     });
-    const ending = await waitWithDeadline({ result: ended, timeoutMs, signal });
-    if (ending.kind === 'result') return ending.value;
+    const ending = await raceDeadline({ promise: ended, timeoutMs, signal });
+    if (ending.kind === 'value') return ending.value;
+    const aborted = ending.kind === 'abort';
+    const verdict = outcomeResult({
+      jobId,
+      request: job.envelope.request,
+      status: aborted ? 'cancelled' : 'timed-out',
+      detail: aborted ? '' : `(waited ${timeoutMs} ms)`,
+    });
     // The deadline's result becomes the job's one result first; then the job is stopped.
-    this.#end(
-      job,
-      outcomeResult({
-        jobId,
-        request: job.envelope.request,
-        status: ending.kind === 'abort' ? 'cancelled' : 'timed-out',
-        detail: ending.kind === 'abort' ? '' : `(waited ${timeoutMs} ms)`,
-      }),
-    );
+    this.#end(job, verdict);
     this.#stop(job);
-    if (ending.kind === 'abort') {
+    if (aborted) {
       throw new AbortedError({
         message: `Waiting for job ${jobId} was aborted; the job was cancelled`,
+        cause: ending.reason,
       });
     }
-    return this.#jobs.get(jobId)?.result as JobResult;
+    return this.#jobs.get(jobId)?.result ?? verdict;
   }
 
   async *events({
@@ -160,8 +172,7 @@ export class EmbeddedJobBackend implements JobBackend {
     jobId: string;
     signal?: AbortSignal;
   }): AsyncGenerator<JobEvent> {
-    const job = this.#jobs.get(jobId);
-    if (!job) throw new PlatformError('INVALID_ARGUMENT', { message: `No job ${jobId}` });
+    const job = this.#job(jobId);
     let next = 0;
     while (!signal?.aborted) {
       while (next < job.events.length) {
@@ -169,13 +180,15 @@ export class EmbeddedJobBackend implements JobBackend {
         yield event;
         if (event.type === 'end') return;
       }
-      await new Promise<void>((resolve) => {
-        const listener = () => {
-          job.listeners.delete(listener);
-          resolve();
-        };
-        job.listeners.add(listener);
+      let listener: (() => void) | undefined;
+      await raceDeadline({
+        promise: new Promise<void>((resolve) => {
+          listener = resolve;
+          job.listeners.add(resolve);
+        }),
+        signal,
       });
+      if (listener) job.listeners.delete(listener);
     }
   }
 
@@ -187,11 +200,56 @@ export class EmbeddedJobBackend implements JobBackend {
     return Promise.resolve(true);
   }
 
+  getJob({ jobId }: { jobId: string }): Promise<JobInfo> {
+    try {
+      const job = this.#job(jobId);
+      return Promise.resolve(
+        job.result
+          ? { jobId, state: 'ended', workerId: job.result.workerId, result: job.result }
+          : {
+              jobId,
+              state: job.state === 'running' ? 'running' : 'queued',
+              workerId: job.state === 'running' ? EMBEDDED_WORKER_ID : null,
+            },
+      );
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  }
+
+  queueStatus(): Promise<QueueStatus> {
+    return Promise.resolve({
+      queue: 'embedded',
+      workers: [
+        {
+          workerId: EMBEDDED_WORKER_ID,
+          health: { status: this.#closed ? 'closed' : 'ok', active: this.#running },
+        },
+      ],
+      waiting: this.#queue.length,
+      active: this.#running,
+      sessions: this.#runner.sessionKeys.length,
+    });
+  }
+
+  /** Resolves once no job is waiting or running (tests wait on this instead of sleeping). */
+  drained(): Promise<void> {
+    if (this.#running === 0 && this.#queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idle.add(resolve));
+  }
+
+  #job(jobId: string): EmbeddedJob {
+    const job = this.#jobs.get(jobId);
+    if (!job) throw new JobNotFoundError({ jobId });
+    return job;
+  }
+
   /** Takes a waiting job out of the queue, or aborts a running one. */
   #stop(job: EmbeddedJob): void {
     const index = this.#queue.indexOf(job);
     if (index !== -1) this.#queue.splice(index, 1);
     else job.controller.abort();
+    this.#settleIdle();
   }
 
   listFailed({ limit = 100 }: { limit?: number } = {}): Promise<FailedJob[]> {
@@ -232,20 +290,45 @@ export class EmbeddedJobBackend implements JobBackend {
     job.state = 'done';
     job.result = result;
     this.#emit(job, { type: 'end', result });
+    // Kept for its window (a repeated id answers from it), then forgotten.
+    setTimeout(() => this.#jobs.delete(job.id), job.keepMs).unref();
   }
 
+  /** Starts queued jobs, oldest first, skipping those whose session is busy. */
   #pump(): void {
-    while (this.#running < this.#concurrency && this.#queue.length > 0) {
-      const job = this.#queue.shift() as EmbeddedJob;
+    for (let index = 0; index < this.#queue.length && this.#running < this.#concurrency;) {
+      const job = this.#queue[index] as EmbeddedJob;
+      const sessionKey = job.envelope.sessionKey;
+      if (sessionKey !== undefined && this.#busySessions.has(sessionKey)) {
+        index += 1;
+        continue;
+      }
+      this.#queue.splice(index, 1);
       this.#running += 1;
+      if (sessionKey !== undefined) this.#busySessions.add(sessionKey);
       void this.#run(job).finally(() => {
         this.#running -= 1;
+        if (sessionKey !== undefined) this.#busySessions.delete(sessionKey);
         this.#pump();
+        this.#settleIdle();
       });
     }
   }
 
+  #settleIdle(): void {
+    if (this.#running > 0 || this.#queue.length > 0) return;
+    for (const resolve of this.#idle) resolve();
+    this.#idle.clear();
+  }
+
   async #run(job: EmbeddedJob): Promise<void> {
+    if ((job.envelope.deadlineAt ?? Infinity) < Date.now()) {
+      this.#end(
+        job,
+        outcomeResult({ jobId: job.id, request: job.envelope.request, status: 'expired' }),
+      );
+      return;
+    }
     job.state = 'running';
     for (;;) {
       job.attempts += 1;
@@ -265,7 +348,7 @@ export class EmbeddedJobBackend implements JobBackend {
         if (job.result) return;
         const message = error instanceof Error ? error.message : String(error);
         if (PlatformError.isInstance(error) && error.isRetryable && job.attempts < this.#attempts) {
-          await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** (job.attempts - 1)));
+          await sleep(500 * 2 ** (job.attempts - 1), job.controller.signal).catch(() => undefined);
           if (job.result) return;
           continue;
         }

@@ -3,8 +3,18 @@ import type { JobEvent, JobRequest, JobResult } from './job-schema.ts';
 
 export interface SubmitOptions {
   request: JobRequest;
-  /** Submitting an id again does not run the job again. @default a random UUID */
+  /**
+   * Submitting an id again does not run the job again: it answers with the first run's
+   * result, for `idempotencyWindowMs` (letters, digits, `_`, `-`, `.`; at most 200).
+   * @default a random UUID
+   */
   jobId?: string;
+  /**
+   * The job must start within this long after it is submitted; a job a worker takes later
+   * ends `expired` without running (its caller has most likely given up).
+   * @default DEFAULT_JOB_DEADLINE_MS
+   */
+  deadlineMs?: number;
   signal?: AbortSignal;
 }
 
@@ -31,8 +41,42 @@ export interface ToolDescriptor {
   apis: ActionApi[];
 }
 
+/** Where a job is, read without changing anything. */
+export interface JobInfo {
+  jobId: string;
+  /** `ended` once it has its result. */
+  state: 'queued' | 'running' | 'ended';
+  /** The worker running it, or whose queue holds it; null for the shared queue. */
+  workerId: string | null;
+  result?: JobResult;
+}
+
+/** A live worker, as its last heartbeat described it. */
+export interface WorkerInfo {
+  workerId: string;
+  health: Record<string, unknown>;
+}
+
+/** What the queue holds right now. */
+export interface QueueStatus {
+  queue: string;
+  workers: WorkerInfo[];
+  /** Jobs waiting for a worker (in the shared queue and the workers' own queues). */
+  waiting: number;
+  /** Jobs running. */
+  active: number;
+  /** Sandbox sessions the live workers hold. */
+  sessions: number;
+}
+
 /** Longest `wait` by default: the job's own time plus time spent queued. */
 export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
+/** How long a submitted job may wait for a worker to start it, by default. */
+export const DEFAULT_JOB_DEADLINE_MS = DEFAULT_WAIT_TIMEOUT_MS;
+/** How long a result is kept for a job whose id the submitter chose (its idempotency window). */
+export const DEFAULT_IDEMPOTENCY_WINDOW_MS = 24 * 3_600_000;
+/** How long a result is kept for a job with a random id. */
+export const DEFAULT_RESULT_TTL_MS = 3_600_000;
 
 /**
  * Where jobs go: Redis with BullMQ and worker processes, or the embedded in-process runner.
@@ -40,13 +84,26 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 10 * 60_000;
  */
 export interface JobBackend {
   readonly mode: 'redis' | 'embedded';
+  /** Session ids are scoped by this: the same id under two scopes is two sessions. */
+  readonly sessionScope: string;
   submit(options: SubmitOptions): Promise<string>;
   wait(options: WaitOptions): Promise<JobResult>;
   /** The job's events from its start, ending with `end`. */
   events(options: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent>;
   /** Stops a queued or running job; false when it had already ended (or never existed). */
   cancel(options: { jobId: string }): Promise<boolean>;
+  /** Where a job is and its result once it has one; JobNotFoundError for an unknown id. */
+  getJob(options: { jobId: string }): Promise<JobInfo>;
+  /** The live workers and what the queue holds. */
+  queueStatus(): Promise<QueueStatus>;
   listFailed(options?: { limit?: number }): Promise<FailedJob[]>;
   toolDescriptors(): Promise<ToolDescriptor[]>;
   close(): Promise<void>;
+}
+
+const JOB_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+
+/** True for an id BullMQ and Redis keys can carry (no `:`, not an integer). */
+export function isValidJobId(jobId: string): boolean {
+  return JOB_ID.test(jobId) && !/^\d+$/.test(jobId);
 }

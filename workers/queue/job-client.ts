@@ -31,5 +31,9 @@ export async function connectJobs({
     ...(concurrency === undefined ? {} : { concurrency }),
     ...(options.maxQueueLength === undefined ? {} : { maxQueueLength: options.maxQueueLength }),
     ...(options.sessionScope === undefined ? {} : { sessionScope: options.sessionScope }),
+    ...(options.idempotencyWindowMs === undefined
+      ? {}
+      : { idempotencyWindowMs: options.idempotencyWindowMs }),
+    ...(options.resultTtlMs === undefined ? {} : { resultTtlMs: options.resultTtlMs }),
   });
 }

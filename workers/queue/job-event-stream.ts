@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
-import { safeParseJson } from '../../core/index.ts';
+import { safeParseJson, sleep } from '../../core/index.ts';
 import type { JobEvent, JobResult } from './job-schema.ts';
 import { parseJobEvent } from './job-schema.ts';
+import { queueError } from './redis-connection.ts';
+
+// A blocking read waits this long for the next event before it checks the stored result.
+const BLOCK_MS = 1_000;
 
 export interface ReadJobEventsOptions {
   /** A connection of its own: reads block on it. It is closed when the reading ends. */
@@ -11,6 +15,8 @@ export interface ReadJobEventsOptions {
   storedResult: () => Promise<JobResult | undefined>;
   /** Stops reading. */
   isDone: () => boolean;
+  /** How long Redis may stay unreachable before reading fails with QueueUnavailableError. */
+  requestTimeoutMs: number;
   signal?: AbortSignal;
 }
 
@@ -20,12 +26,25 @@ export async function* readJobEvents({
   stream,
   storedResult,
   isDone,
+  requestTimeoutMs,
   signal,
 }: ReadJobEventsOptions): AsyncGenerator<JobEvent> {
   let lastId = '0';
+  let failingSince: number | undefined;
   try {
     while (!signal?.aborted && !isDone()) {
-      const reply = await reader.xread('BLOCK', 1_000, 'STREAMS', stream, lastId);
+      let reply: [string, [string, string[]][]][] | null;
+      try {
+        reply = await reader.xread('BLOCK', BLOCK_MS, 'STREAMS', stream, lastId);
+        failingSince = undefined;
+      } catch (error) {
+        // Ride out a short outage (a Redis restart); fail clearly on a long one.
+        failingSince ??= Date.now();
+        if (Date.now() - failingSince > requestTimeoutMs)
+          throw queueError(error, 'Reading the job events');
+        await sleep(200, signal).catch(() => undefined);
+        continue;
+      }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {
         lastId = id;
         const parsed = safeParseJson(fields[1] ?? '');

@@ -10,6 +10,8 @@ export const OUTCOME_MESSAGES: Readonly<Record<Exclude<JobStatus, 'completed'>, 
     'The worker running this call stopped before it finished. The call was not run again; it may have run in part.',
   cancelled: 'The call was cancelled.',
   'timed-out': 'The call did not finish in time.',
+  expired: 'The call was not run: its deadline passed before a worker could start it.',
+  lost: "The queue lost this call's record (its Redis restarted without persistence or was flushed). The call may or may not have run.",
   failed: 'The call could not be run.',
 };
 
@@ -18,10 +20,15 @@ const errorNames: Readonly<Record<Exclude<JobStatus, 'completed'>, string>> = {
   'worker-lost': 'WorkerLost',
   cancelled: 'Cancelled',
   'timed-out': 'TimeoutError',
+  expired: 'Expired',
+  lost: 'JobLost',
   failed: 'JobFailed',
 };
 
-/** A result for a job that did not complete, in the shape its kind calls for. */
+/**
+ * A result for a job that did not complete, in the shape its kind calls for; with both
+ * shapes when the request is not known (its record is all that is left).
+ */
 export function outcomeResult({
   jobId,
   request,
@@ -30,28 +37,34 @@ export function outcomeResult({
   workerId = null,
 }: {
   jobId: string;
-  request: ParsedJobRequest;
+  request: ParsedJobRequest | undefined;
   status: Exclude<JobStatus, 'completed'>;
   detail?: string;
   workerId?: string | null;
 }): JobResult {
   const message = detail ? `${OUTCOME_MESSAGES[status]} ${detail}` : OUTCOME_MESSAGES[status];
-  if (request.kind === 'tool-call') {
-    const actionReturn: ActionReturn = createActionReturn({
-      args: { name: request.call.name, parameters: request.call.parameters },
-      type: request.call.name,
+  const actionReturn = (): ActionReturn =>
+    createActionReturn({
+      args:
+        request?.kind === 'tool-call'
+          ? { name: request.call.name, parameters: request.call.parameters }
+          : {},
+      type: request?.kind === 'tool-call' ? request.call.name : null,
       errmsg: message,
       state: ActionStatusCode.API_ERROR,
       valid: ActionValidCode.OPEN,
-      ...(request.call.id === undefined ? {} : { toolCallId: request.call.id }),
+      ...(request?.kind === 'tool-call' && request.call.id !== undefined
+        ? { toolCallId: request.call.id }
+        : {}),
     });
-    return { jobId, status, workerId, actionReturn };
-  }
-  const execution: Execution = {
+  const execution = (): Execution => ({
     results: [],
     logs: { stdout: [], stderr: [] },
     error: { name: errorNames[status], value: message, traceback: '' },
     executionCount: null,
-  };
-  return { jobId, status, workerId, execution };
+  });
+  if (request?.kind === 'tool-call')
+    return { jobId, status, workerId, actionReturn: actionReturn() };
+  if (request?.kind === 'run-code') return { jobId, status, workerId, execution: execution() };
+  return { jobId, status, workerId, actionReturn: actionReturn(), execution: execution() };
 }

@@ -5,7 +5,7 @@ import type {
   SandboxProvider,
   ToolEvent,
 } from '../../core/index.ts';
-import { AbortedError, PlatformError, SandboxClosedError } from '../../core/index.ts';
+import { AbortedError, PlatformError, SandboxClosedError, withDeadline } from '../../core/index.ts';
 import { SESSION_CLOSED_MESSAGE, streamTo } from '../../tools/index.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobResult } from './job-schema.ts';
@@ -175,7 +175,7 @@ export class JobRunner {
       sandbox.catch(() => this.#sessions.delete(sessionKey));
       this.#sessions.set(sessionKey, sandbox);
     }
-    return untilAborted(sandbox, signal);
+    return withDeadline({ promise: sandbox, signal, what: 'Waiting for the session to start' });
   }
 
   /** Sessions this runner holds (run-code sessions; tool sessions live in their tools). */
@@ -197,20 +197,4 @@ export class JobRunner {
     await this.executor.dispose();
     for (const resource of this.#resources) await resource.close();
   }
-}
-
-/** `promise`, or an AbortedError as soon as `signal` aborts (the promise itself goes on). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () =>
-      reject(
-        new AbortedError({
-          message: 'The job was aborted while its session started',
-          cause: signal.reason,
-        }),
-      );
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -36,6 +36,10 @@ export const JobEnvelopeSchema = z.object({
   /** The session's key across submitters: `<scope>:<sessionId>`. */
   sessionKey: z.string().optional(),
   submittedAt: z.number(),
+  /** The submitter's clock: the job must start by then, or it ends `expired` unrun. */
+  deadlineAt: z.number().optional(),
+  /** Its place among its session's calls (1, 2, ...): they run in this order. */
+  seq: z.number().int().positive().optional(),
 });
 export type JobEnvelope = z.output<typeof JobEnvelopeSchema>;
 
@@ -49,6 +53,8 @@ export const JobStatusSchema = z.enum([
   'worker-lost',
   'cancelled',
   'timed-out',
+  'expired',
+  'lost',
   'failed',
 ]);
 export type JobStatus = z.infer<typeof JobStatusSchema>;

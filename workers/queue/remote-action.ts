@@ -11,6 +11,7 @@ import {
   InvalidArgumentError,
   PlatformError,
 } from '../../core/index.ts';
+import { createHash } from 'node:crypto';
 import type { Hook } from '../../core/index.ts';
 import type { JobBackend, ToolDescriptor } from './job-backend.ts';
 
@@ -65,13 +66,20 @@ export class RemoteAction implements Action {
     sessionId = DEFAULT_SESSION_ID,
     signal,
     emit,
+    toolCallId,
   }: RunActionOptions): Promise<ActionReturn> {
     const jobId = await this.#client.submit({
+      // The model's id for the call is its idempotency key: sent twice, it runs once.
+      ...(toolCallId === undefined
+        ? {}
+        : { jobId: toolCallJobId(this.#client.sessionScope, String(sessionId), toolCallId) }),
+      ...(this.#waitTimeoutMs === undefined ? {} : { deadlineMs: this.#waitTimeoutMs }),
       request: {
         kind: 'tool-call',
         call: {
           name: this.isToolkit ? `${this.name}.${api}` : this.name,
           parameters: (inputs ?? {}) as never,
+          ...(toolCallId === undefined ? {} : { id: toolCallId }),
         },
         sessionId: String(sessionId),
         ...(this.#timeoutMs === undefined ? {} : { timeoutMs: this.#timeoutMs }),
@@ -106,6 +114,15 @@ export class RemoteAction implements Action {
         emit(event);
     }
   }
+}
+
+/**
+ * The job id of a model's tool call: the same call (same scope, session and tool call id)
+ * gets the same job, so it runs once and answers the same each time it is sent.
+ */
+export function toolCallJobId(scope: string, sessionId: string, toolCallId: string): string {
+  const digest = createHash('sha256').update(`${scope}\0${sessionId}\0${toolCallId}`).digest('hex');
+  return `tc-${digest.slice(0, 40)}`;
 }
 
 /**

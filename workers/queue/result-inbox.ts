@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
-import { safeParseJson } from '../../core/index.ts';
+import { safeParseJson, sleep } from '../../core/index.ts';
+import { redisRequest } from './redis-connection.ts';
 import type { JobResult } from './job-schema.ts';
 import { parseJobResult } from './job-schema.ts';
 
@@ -9,6 +10,8 @@ const RECENT_RESULTS = 20_000;
 export interface ResultWaiter {
   promise: Promise<JobResult>;
   resolve: (result: JobResult) => void;
+  /** Ends the wait with an error (the client closed). */
+  reject: (error: Error) => void;
   /** When the wait began, in ms since the epoch. */
   since: number;
 }
@@ -24,6 +27,8 @@ export interface OpenResultInboxOptions {
    * nobody wait for it yet.
    */
   keep: (jobId: string) => boolean;
+  /** Longest wait for reading the stream's end. */
+  timeoutMs: number;
 }
 
 /**
@@ -47,7 +52,13 @@ export class ResultInbox {
   /** Starts reading at the stream's current end: whatever ends after this is seen. */
   static async open(options: OpenResultInboxOptions): Promise<ResultInbox> {
     const inbox = new ResultInbox(options);
-    const last = (await options.redis.xrevrange(options.stream, '+', '-', 'COUNT', 1))[0];
+    const last = (
+      await redisRequest({
+        what: 'Reading the results stream',
+        timeoutMs: options.timeoutMs,
+        promise: options.redis.xrevrange(options.stream, '+', '-', 'COUNT', 1),
+      })
+    )[0];
     void inbox.#read(last?.[0] ?? '0-0');
     return inbox;
   }
@@ -61,8 +72,7 @@ export class ResultInbox {
   waiter(jobId: string): ResultWaiter {
     const existing = this.#waiters.get(jobId);
     if (existing) return existing;
-    let resolve!: (result: JobResult) => void;
-    const promise = new Promise<JobResult>((done) => (resolve = done));
+    const { promise, resolve, reject } = Promise.withResolvers<JobResult>();
     const created: ResultWaiter = {
       promise,
       since: Date.now(),
@@ -70,9 +80,18 @@ export class ResultInbox {
         this.#waiters.delete(jobId);
         resolve(result);
       },
+      reject: (error) => {
+        this.#waiters.delete(jobId);
+        reject(error);
+      },
     };
     this.#waiters.set(jobId, created);
     return created;
+  }
+
+  /** Drops a job's waiter without a result (its wait ended another way). */
+  cancelWaiter(jobId: string): void {
+    this.#waiters.delete(jobId);
   }
 
   /** Ends a job's wait, if anyone waits for it. */
@@ -88,9 +107,11 @@ export class ResultInbox {
       .map(([jobId]) => jobId);
   }
 
-  close(): void {
+  /** Stops reading; waits still open end with `error` rather than hang. */
+  close(error: Error): void {
     this.#closed = true;
     this.#reader.disconnect();
+    for (const waiter of [...this.#waiters.values()]) waiter.reject(error);
   }
 
   async #read(from: string): Promise<void> {
@@ -100,8 +121,10 @@ export class ResultInbox {
       try {
         reply = await this.#reader.xread('BLOCK', 5_000, 'STREAMS', this.#stream, lastId);
       } catch {
+        // Redis is away: read again soon. Results stored meanwhile are still found, by the
+        // stream once it is back, or by the waits' checks of the jobs' records.
         if (this.#closed) return;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await sleep(200);
         continue;
       }
       for (const [id, fields] of reply?.[0]?.[1] ?? []) {

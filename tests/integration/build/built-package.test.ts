@@ -3,7 +3,7 @@
 // time (the thread pool's entry) are found beside their compiled importers.
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, test } from 'vitest';
@@ -31,6 +31,12 @@ test('the compiled CLI starts, the compiled thread pool runs a tool, the compile
     const help = await run(process.execPath, [join(outDir, 'workers', 'cli', 'main.js'), '--help']);
     expect(help.stdout).toMatch(/worker/);
     expect(help.stdout).toMatch(/run-code/);
+    // The compiled CLI finds package.json from its deeper place in the build.
+    const { version } = parseJson(await readFile(join(root, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    const printed = await run(process.execPath, [join(outDir, 'workers', 'cli', 'main.js'), '-V']);
+    expect(printed.stdout).toBe(`${version}\n`);
 
     const script = `
       const { ThreadToolPool } = await import(${JSON.stringify(join(outDir, 'workers', 'index.js'))});

@@ -31,8 +31,9 @@ test('run-code without Redis runs here, streams the output, and fails on an erro
   const ok = await lagent(['run-code', 'print("hello")\n6 * 7'], env);
   expect(ok).toMatchObject({ code: 0, stdout: 'hello\n42\n' });
   const failing = await lagent(['run-code', '1/0'], env);
+  // Exit 1: the job ran and the code failed; its traceback is on stderr.
   expect(failing.code).toBe(1);
-  expect(failing.stdout).toContain('ZeroDivisionError: division by zero');
+  expect(failing.stderr).toContain('ZeroDivisionError: division by zero');
 });
 
 test('submit and run-code through Redis reach a worker process; sessions keep state', async () => {

@@ -114,8 +114,9 @@ describe.each(BACKENDS)('job API (%s)', (mode) => {
     });
     const ended = await jobs.wait({ jobId, timeoutMs: 200 });
     expect(ended.status).toBe('timed-out');
-    // Past the failure and past any retry's backoff (50 ms on Redis here, 500 ms embedded).
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Once the backend is done with the job (its late failure seen, no retry queued), the
+    // tool ran once.
+    await setup.settled(jobId);
     expect(calls.latePlatformError - before).toBe(1);
     expect((await jobs.wait({ jobId })).status).toBe('timed-out');
   });

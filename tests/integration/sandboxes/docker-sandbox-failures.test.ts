@@ -1,9 +1,16 @@
-// Code that kills its kernel, exhausts memory, floods output or forks without end: each
-// ends as data naming the cause, and the session works again on the next call.
+// Code that kills its kernel (during a call or between calls), exhausts memory, floods output
+// or forks without end: each ends as data naming the cause, and the session works again.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { executionText } from '../../../core/index.ts';
-import type { DockerSandboxProvider } from '../../../sandboxes/docker/index.ts';
+import type { SandboxProvider } from '../../../core/index.ts';
+import { ActionStatusCode, executionText } from '../../../core/index.ts';
+import type { DockerSandbox, DockerSandboxProvider } from '../../../sandboxes/docker/index.ts';
+import { IPythonInteractive } from '../../../tools/index.ts';
 import { RUNTIMES, startTestProvider } from '../../support/docker-sandbox-fixture.ts';
+
+/** Kills the kernel from a timer thread shortly after the call that starts it has returned. */
+const KILL_KERNEL_WHEN_IDLE =
+  'import os, signal, threading\nkept = 1\n' +
+  'threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGKILL)).start()';
 
 describe.each(RUNTIMES)('Docker sandbox failures (%s)', (runtime) => {
   let provider: DockerSandboxProvider;
@@ -32,6 +39,70 @@ describe.each(RUNTIMES)('Docker sandbox failures (%s)', (runtime) => {
       expect(after.logs.stdout).toEqual(['False\n']);
     } finally {
       await sandbox.close();
+    }
+  });
+
+  test('a kernel that dies between calls is reported by the next call, which does not run its code', async () => {
+    const sandbox = await provider.create();
+    try {
+      const armed = await sandbox.runCode({ code: KILL_KERNEL_WHEN_IDLE });
+      expect(armed.error).toBeNull();
+      await expect
+        .poll(() => sandbox.stateLost, { timeout: 30_000, interval: 100 })
+        .toBe('the kernel died (killed by SIGKILL)');
+      const reported = await sandbox.runCode({ code: 'print("this ran")' });
+      expect(reported.error?.name).toBe('KernelDied');
+      expect(reported.error?.value).toBe(
+        'The kernel died while idle (killed by SIGKILL) after the previous call; its state is lost. This code was not run; a fresh kernel is ready.',
+      );
+      expect(reported.logs.stdout).toEqual([]);
+      expect(sandbox.stateLost).toBeUndefined();
+      const after = await sandbox.runCode({ code: 'print("kept" in globals())' });
+      expect(after.error).toBeNull();
+      expect(after.logs.stdout).toEqual(['False\n']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
+  test('IPythonInteractive tells the model that the kernel died while idle', async () => {
+    const sandboxes: DockerSandbox[] = [];
+    const watched: SandboxProvider = {
+      create: async (options) => {
+        const sandbox = await provider.create(options);
+        sandboxes.push(sandbox);
+        return sandbox;
+      },
+      list: () => provider.list(),
+      close: () => Promise.resolve(),
+    };
+    const tool = new IPythonInteractive({ sandboxes: watched });
+    try {
+      const armed = await tool.run({
+        inputs: { command: KILL_KERNEL_WHEN_IDLE },
+        sessionId: 'idle',
+      });
+      expect(armed.state).toBe(ActionStatusCode.SUCCESS);
+      await expect
+        .poll(() => sandboxes[0]?.stateLost, { timeout: 30_000, interval: 100 })
+        .toBeDefined();
+      const reported = await tool.run({
+        inputs: { command: 'print("this ran")' },
+        sessionId: 'idle',
+      });
+      expect(reported.state).toBe(ActionStatusCode.API_ERROR);
+      expect(reported.errmsg).toMatch(
+        /^KernelDied: The kernel died while idle \(killed by SIGKILL\)/,
+      );
+      expect(reported.errmsg).toContain('This code was not run');
+      expect(reported.errmsg).not.toContain('this ran');
+      const after = await tool.run({
+        inputs: { command: '"kept" in globals()' },
+        sessionId: 'idle',
+      });
+      expect(after.result?.[0]?.content).toBe('False');
+    } finally {
+      await tool.dispose();
     }
   });
 

@@ -2,6 +2,7 @@
 // containers that never outlive their owner (stdin hang-up, exit signals, orphan sweep).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -134,6 +135,37 @@ describe.each(RUNTIMES)('Docker sandbox provider (%s)', (runtime) => {
     expect(await containersNamed(prefix)).toEqual([]);
   });
 
+  test('a running provider sweeps the orphans of its prefix every orphanSweepIntervalMs', async () => {
+    const prefix = `sweep-${randomUUID().slice(0, 8)}`;
+    const name = `${prefix}-orphan`;
+    const sweeper = await startTestProvider({
+      runtime,
+      namePrefix: prefix,
+      orphanSweepIntervalMs: 250,
+    });
+    try {
+      // An owner on this host that has exited: its pid is free now.
+      const owner = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      await new Promise((resolve) => owner.once('exit', resolve));
+      // Left after the provider started (and test providers skip the start-up sweep).
+      await docker.createContainer({
+        name,
+        Image: sandboxImageTag(),
+        Labels: { [SANDBOX_LABEL]: '1', [OWNER_LABEL]: `${hostname()}/${owner.pid ?? 0}/gone` },
+        HostConfig: { Runtime: runtime },
+      });
+      await expect
+        .poll(() => containersNamed(name), { timeout: 60_000, interval: 250 })
+        .toEqual([]);
+    } finally {
+      await docker
+        .getContainer(name)
+        .remove({ force: true })
+        .catch(() => undefined);
+      await sweeper.close();
+    }
+  });
+
   test('an orphan that was never attached is removed by the sweep at start-up', async () => {
     // Swept by prefix, so a concurrent provider's own start-up sweep cannot take it first.
     const name = `orphan-${randomUUID().slice(0, 8)}`;
@@ -143,7 +175,7 @@ describe.each(RUNTIMES)('Docker sandbox provider (%s)', (runtime) => {
       Image: sandboxImageTag(),
       Labels: {
         [SANDBOX_LABEL]: '1',
-        [OWNER_LABEL]: `${(await import('node:os')).hostname()}/4194303/dead`,
+        [OWNER_LABEL]: `${hostname()}/4194303/dead`,
       },
       HostConfig: { Runtime: runtime },
     });

@@ -1,0 +1,94 @@
+// A job carries its deadline: one a worker takes after it ends `expired`, unrun. A tool
+// call's id is its idempotency key: the same call sent twice runs once and answers the
+// same, also from another client of the same scope, for the idempotency window.
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createAgentMessage } from '../../core/index.ts';
+import type { ActionReturn } from '../../core/index.ts';
+import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
+import { redisKeys } from '../../workers/queue/redis-keys.ts';
+import { createQueueExecutor, toolCallJobId } from '../../workers/queue/remote-action.ts';
+import type { FaultCluster } from './support/fault-cluster.ts';
+import { startFaultCluster } from './support/fault-cluster.ts';
+
+const ANSWER_BOUND_MS = 90_000;
+
+describe('deadlines travel with the job; tool-call ids are idempotency keys', () => {
+  let cluster: FaultCluster;
+  const jobIds: string[] = [];
+
+  beforeAll(async () => {
+    cluster = await startFaultCluster();
+  });
+  afterAll(async () => {
+    await cluster?.close();
+  });
+
+  test('a job whose deadline passed before a worker took it ends "expired" and never runs', async () => {
+    const { client, runs } = cluster;
+    // No worker yet: the caller gives up (it never waits) and its deadline passes.
+    const jobId = await client.submit({
+      request: { kind: 'run-code', code: runs.code('too-late', 'print("ran")') },
+      deadlineMs: 1_000,
+    });
+    jobIds.push(jobId);
+    await sleep(1_500);
+    await cluster.startWorker();
+    await expect
+      .poll(async () => (await client.getJob({ jobId })).result?.status, {
+        timeout: ANSWER_BOUND_MS,
+      })
+      .toBe('expired');
+    expect(await runs.count('too-late')).toBe(0);
+  });
+
+  test('the same tool call sent twice runs once and gets the same answer, from any client of its scope', async () => {
+    const { client, runs, queueName, redis } = cluster;
+    const executor = await createQueueExecutor({ client, tools: ['IPythonInteractive'] });
+    const call = createAgentMessage({
+      sender: 'Agent',
+      content: {
+        name: 'IPythonInteractive',
+        parameters: { command: runs.code('tool-call', 'print("once")') },
+        id: `call_${randomUUID().slice(0, 8)}`,
+      },
+    });
+    const first = (await executor.call(call, { sessionId: 'agent' })).content as ActionReturn;
+    const again = (await executor.call(call, { sessionId: 'agent' })).content as ActionReturn;
+    expect(first.result).toEqual([{ type: 'text', content: 'once' }]);
+    expect(again).toEqual(first);
+    // Another client of the same scope (an agent process that restarted, say).
+    const other = await RedisJobClient.connect({
+      redisUrl: redis.url,
+      queueName,
+      sessionScope: client.sessionScope,
+    });
+    try {
+      const retried = await createQueueExecutor({ client: other, tools: ['IPythonInteractive'] });
+      expect((await retried.call(call, { sessionId: 'agent' })).content).toEqual(first);
+    } finally {
+      await other.close();
+    }
+    expect(await runs.count('tool-call')).toBe(1);
+    // The answer is kept for the idempotency window (24 h by default); a job with a random
+    // id keeps its result for an hour.
+    const keys = redisKeys(queueName);
+    const callJob = toolCallJobId(
+      client.sessionScope,
+      'agent',
+      String((call.content as { id: string }).id),
+    );
+    jobIds.push(callJob);
+    const ttl = Number(await redis.command('TTL', keys.state(callJob)));
+    expect(ttl).toBeGreaterThan(23 * 3_600);
+    const plain = await client.submit({ request: { kind: 'run-code', code: '1' } });
+    jobIds.push(plain);
+    await client.wait({ jobId: plain });
+    expect(Number(await redis.command('TTL', keys.state(plain)))).toBeLessThanOrEqual(3_600);
+  });
+
+  test('every call has one answer, nothing is stranded, no container is left', async () => {
+    await cluster.assertClean(jobIds);
+  });
+});

@@ -1,0 +1,48 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+
+// Option parsers: commander puts the flag and the value in front of their messages, so a bad
+// number is refused before anything connects, naming the flag.
+
+/** An integer of at least `min`. */
+export function integerAtLeast(min: number): (value: string) => number {
+  return (value) => {
+    const number = Number(value);
+    if (value.trim() === '' || !Number.isSafeInteger(number) || number < min)
+      throw new InvalidArgumentError(`expected an integer of at least ${min}`);
+    return number;
+  };
+}
+
+export const positiveInteger = integerAtLeast(1);
+export const nonNegativeInteger = integerAtLeast(0);
+
+/** Where a command finds the queue. */
+export interface QueueFlags {
+  redisUrl?: string;
+  queue?: string;
+  connectTimeoutMs?: number;
+}
+
+/**
+ * --redis-url, --queue and --connect-timeout-ms. `embedded` says what happens without a
+ * Redis URL: the job runs in this process, or Redis on localhost is assumed.
+ */
+export function addQueueOptions(
+  command: Command,
+  { embedded, connectTimeoutMs }: { embedded: boolean; connectTimeoutMs: number },
+): Command {
+  return command
+    .option(
+      '--redis-url <url>',
+      embedded
+        ? 'Redis (default: REDIS_URL; without one, the job runs in this process)'
+        : 'Redis (default: REDIS_URL, else redis://127.0.0.1:6379)',
+    )
+    .option('--queue <name>', 'queue name (default: LAGENT_QUEUE, else lagent)')
+    .option(
+      '--connect-timeout-ms <ms>',
+      `give up when Redis does not answer within this long (default ${connectTimeoutMs})`,
+      positiveInteger,
+    );
+}

@@ -1,0 +1,63 @@
+import { NoWorkerError } from '../../core/index.ts';
+import type { JobBackend, QueueStatus, WorkerInfo } from '../queue/job-backend.ts';
+import { connectJobs } from '../queue/job-client.ts';
+import { RedisJobClient } from '../queue/redis-job-client.ts';
+import type { QueueFlags } from './cli-options.ts';
+
+/** Session ids of the CLI share one scope: `--session s` is the same session in every run. */
+export const CLI_SESSION_SCOPE = 'cli';
+
+function clientOptions({ queue, connectTimeoutMs }: QueueFlags, signal: AbortSignal) {
+  return {
+    sessionScope: CLI_SESSION_SCOPE,
+    signal,
+    ...(queue === undefined ? {} : { queueName: queue }),
+    ...(connectTimeoutMs === undefined ? {} : { connectTimeoutMs }),
+  };
+}
+
+/** The job API for run-code and submit: Redis when a URL is given or set, else embedded. */
+export async function openJobs({
+  flags,
+  signal,
+}: {
+  flags: QueueFlags;
+  signal: AbortSignal;
+}): Promise<JobBackend> {
+  return connectJobs({
+    ...clientOptions(flags, signal),
+    ...(flags.redisUrl === undefined ? {} : { redisUrl: flags.redisUrl }),
+  });
+}
+
+/**
+ * A Redis client, for commands about the queue and jobs already in it (status, cancel,
+ * result): an embedded backend would know nothing of them.
+ */
+export async function openRedisJobs({
+  flags,
+  signal,
+}: {
+  flags: QueueFlags;
+  signal: AbortSignal;
+}): Promise<RedisJobClient> {
+  return RedisJobClient.connect({
+    ...clientOptions(flags, signal),
+    ...(flags.redisUrl === undefined ? {} : { redisUrl: flags.redisUrl }),
+  });
+}
+
+/** Workers that take new jobs: a draining one is on its way out. */
+export function servingWorkers(status: QueueStatus): WorkerInfo[] {
+  return status.workers.filter(({ health }) => health['status'] !== 'draining');
+}
+
+/**
+ * Throws NoWorkerError when no live worker serves the queue, instead of letting a job wait
+ * for one until its deadline. The embedded backend is its own worker.
+ */
+export async function requireServingWorker(jobs: JobBackend): Promise<void> {
+  if (jobs.mode !== 'redis') return;
+  const status = await jobs.queueStatus();
+  if (servingWorkers(status).length === 0) throw new NoWorkerError({ queue: status.queue });
+}

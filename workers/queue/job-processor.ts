@@ -1,0 +1,341 @@
+import type { Job, Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { PlatformError, ValidationError } from '../../core/index.ts';
+import type { JobRunner } from './job-runner.ts';
+import { outcomeResult } from './job-outcomes.ts';
+import type { JobEnvelope, JobStatus } from './job-schema.ts';
+import { parseJobEnvelope } from './job-schema.ts';
+import { parseJobState } from './job-state.ts';
+import type { RedisKeys } from './redis-keys.ts';
+import {
+  beginJob,
+  publishEvent,
+  releaseJob,
+  requeueJob,
+  storeVerdict,
+  storeWorkerResult,
+} from './redis-scripts.ts';
+import type { SessionTurns } from './session-turns.ts';
+import { TurnUnblocker } from './turn-unblocker.ts';
+
+/** A call that is not its session's turn goes back to its queue for this long. */
+export const TURN_RETRY_DELAY_MS = 200;
+
+export interface WorkerCounters {
+  active: number;
+  completed: number;
+  failed: number;
+  /** Jobs taken up after the worker running them died: reported lost, not run again. */
+  recovered: number;
+  /** Jobs delivered again after they had ended: answered from their stored result. */
+  duplicates: number;
+  /** Jobs a worker took after their deadline: answered `expired`, not run. */
+  expired: number;
+}
+
+export interface JobProcessorOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  runner: JobRunner;
+  logger: Logger;
+  /** This worker's current id (it changes when the worker is fenced). */
+  workerId: () => string;
+  counters: WorkerCounters;
+  turns: SessionTurns;
+  /** Sessions this worker owns: their calls come to its own queue. */
+  ownedSessions: Set<string>;
+  /** Another worker's own queue, for a call whose session lives there. */
+  ownerQueue: (owner: string) => Queue;
+}
+
+interface RunningJob {
+  controller: AbortController;
+  sessionKey: string | undefined;
+  workerId: string;
+  /** Stopped because this worker lost its lease: its answer is that it was lost. */
+  fenced: boolean;
+}
+
+/**
+ * Runs one BullMQ delivery of a job, at most once in the job's life: it starts the job in
+ * Redis (beginJob), waits for its session's turn, runs it, and stores its one result. Every
+ * way a job can end without running is answered with a verdict, and ended as failed in
+ * BullMQ's own view (UnrecoverableError) so its failed list says why.
+ */
+export class JobProcessor {
+  readonly #options: JobProcessorOptions;
+  readonly #running = new Map<string, RunningJob>();
+  readonly #unblocker: TurnUnblocker;
+
+  constructor(options: JobProcessorOptions) {
+    this.#options = options;
+    this.#unblocker = new TurnUnblocker({ redis: options.redis, keys: options.keys });
+  }
+
+  /** Jobs running here now, with the id they started under. */
+  get running(): ReadonlyMap<string, Readonly<RunningJob>> {
+    return this.#running;
+  }
+
+  /** Stops a job running here: its kernel is interrupted, its isolate disposed. */
+  abort(jobId: string, reason: string): boolean {
+    const running = this.#running.get(jobId);
+    if (!running) return false;
+    running.controller.abort(new Error(reason));
+    return true;
+  }
+
+  /** Stops every job running here; `fencedId`: those started under an id whose lease is lost. */
+  abortAll(reason: string, fencedId?: string): void {
+    for (const [jobId, running] of this.#running) {
+      if (fencedId !== undefined && running.workerId !== fencedId) continue;
+      if (fencedId !== undefined) running.fenced = true;
+      this.abort(jobId, reason);
+    }
+  }
+
+  async process(
+    job: Job,
+    token: string | undefined,
+    bullSignal: AbortSignal | undefined,
+  ): Promise<{ status: string }> {
+    const jobId = job.id ?? '';
+    const envelope = await this.#envelope(job, jobId);
+    const controller = new AbortController();
+    const signal = bullSignal
+      ? AbortSignal.any([bullSignal, controller.signal])
+      : controller.signal;
+    const workerId = this.#options.workerId();
+    this.#running.set(jobId, {
+      controller,
+      sessionKey: envelope.sessionKey,
+      workerId,
+      fenced: false,
+    });
+    const turn =
+      envelope.sessionKey !== undefined && envelope.seq !== undefined
+        ? this.#options.turns.enter(envelope.sessionKey, envelope.seq)
+        : undefined;
+    try {
+      const start = await this.#begin({ job, token, jobId, envelope, workerId, signal });
+      if (start !== 'run') return { status: start };
+      return await this.#run({ job, jobId, envelope, workerId, signal });
+    } finally {
+      this.#running.delete(jobId);
+      turn?.leave();
+    }
+  }
+
+  async #envelope(job: Job, jobId: string): Promise<JobEnvelope> {
+    try {
+      return parseJobEnvelope(job.data);
+    } catch (error) {
+      // A job no worker can read fails alone, at once, and its submitter hears why.
+      const reason = error instanceof ValidationError ? error.message : String(error);
+      await storeVerdict(this.#options.redis, this.#options.keys, {
+        result: outcomeResult({
+          jobId,
+          request: undefined,
+          status: 'failed',
+          detail: reason,
+          workerId: this.#options.workerId(),
+        }),
+      });
+      throw new UnrecoverableError(reason);
+    }
+  }
+
+  /** Starts the job in Redis, waiting for its session's turn; 'run' when its code may run. */
+  async #begin({
+    job,
+    token,
+    jobId,
+    envelope,
+    workerId,
+    signal,
+  }: {
+    job: Job;
+    token: string | undefined;
+    jobId: string;
+    envelope: JobEnvelope;
+    workerId: string;
+    signal: AbortSignal;
+  }): Promise<string> {
+    const { redis, keys, counters, turns } = this.#options;
+    for (;;) {
+      const start = await beginJob(redis, keys, { jobId, workerId });
+      switch (start.kind) {
+        case 'run':
+          return 'run';
+        case 'done':
+          counters.duplicates += 1;
+          return this.#alreadyEnded(jobId);
+        case 'fenced':
+          // This worker lost its lease: the job goes back for a live worker to take.
+          await job.moveToDelayed(Date.now() + TURN_RETRY_DELAY_MS, token);
+          throw new DelayedError();
+        case 'missing':
+          return this.#endUnrun(jobId, envelope, 'lost', null, '');
+        case 'expired':
+          counters.expired += 1;
+          return this.#endUnrun(jobId, envelope, 'expired', null, '');
+        case 'running-elsewhere':
+          // Redelivered after its worker died mid-run: never run the user's code twice.
+          counters.recovered += 1;
+          return this.#endUnrun(
+            jobId,
+            envelope,
+            envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost',
+            start.worker || null,
+            '',
+          );
+        case 'session-lost':
+          return this.#endUnrun(
+            jobId,
+            envelope,
+            'session-lost',
+            start.owner || null,
+            'The call was not run.',
+          );
+        case 'owned-elsewhere':
+          await this.#forward(job, jobId, start.owner);
+          return 'routed';
+        case 'wait': {
+          const seq = envelope.seq ?? start.turn;
+          const sessionKey = envelope.sessionKey ?? '';
+          if (turns.holdsAllBefore(sessionKey, start.turn, seq)) {
+            await turns.waitForPredecessor(sessionKey, seq, signal);
+            continue;
+          }
+          // The call whose turn it is is not here: end it if it can never come, then let
+          // it go first.
+          await this.#unblocker.unblock({ sessionKey, turn: start.turn });
+          await job.moveToDelayed(Date.now() + TURN_RETRY_DELAY_MS, token);
+          throw new DelayedError();
+        }
+      }
+    }
+  }
+
+  /**
+   * A delivery of a job that has its result: a duplicate. One that ended lost (its worker
+   * died running it: a poison job, maybe) ends as failed in BullMQ's view too, saying why.
+   */
+  async #alreadyEnded(jobId: string): Promise<string> {
+    const { redis, keys } = this.#options;
+    const state = parseJobState(await redis.get(keys.state(jobId)));
+    const status = state?.status === 'done' ? state.result.status : 'unknown';
+    if (status === 'completed' || status === 'cancelled') return 'already-done';
+    throw new UnrecoverableError(`${status}: ended before this delivery`);
+  }
+
+  async #endUnrun(
+    jobId: string,
+    envelope: JobEnvelope,
+    status: Exclude<JobStatus, 'completed'>,
+    workerId: string | null,
+    detail: string,
+  ): Promise<never> {
+    await storeVerdict(this.#options.redis, this.#options.keys, {
+      result: outcomeResult({ jobId, request: envelope.request, status, workerId, detail }),
+    });
+    throw new UnrecoverableError(`${status}: not run`);
+  }
+
+  /** Another worker owns the job's session: the job goes to its queue. */
+  async #forward(job: Job, jobId: string, owner: string): Promise<void> {
+    const { redis, keys, ownerQueue } = this.#options;
+    if (!(await requeueJob(redis, keys, { jobId, owner }))) return;
+    await ownerQueue(owner).add(job.name, job.data, { ...job.opts, jobId });
+  }
+
+  async #run({
+    job,
+    jobId,
+    envelope,
+    workerId,
+    signal,
+  }: {
+    job: Job;
+    jobId: string;
+    envelope: JobEnvelope;
+    workerId: string;
+    signal: AbortSignal;
+  }): Promise<{ status: string }> {
+    const { redis, keys, runner, counters, ownedSessions, logger } = this.#options;
+    if (envelope.sessionKey !== undefined) ownedSessions.add(envelope.sessionKey);
+    counters.active += 1;
+    try {
+      const result = await runner.run({
+        jobId,
+        envelope,
+        workerId,
+        signal,
+        emit: (event) => void publishEvent(redis, keys, jobId, event).catch(() => undefined),
+      });
+      const fenced = this.#running.get(jobId)?.fenced ?? false;
+      const stored = fenced ? 'fenced' : await storeWorkerResult(redis, keys, { result, workerId });
+      if (stored === 'fenced') {
+        // Declared dead while the code ran: its result is refused; the job ends lost (unless
+        // a verdict came first).
+        await storeVerdict(redis, keys, {
+          result: outcomeResult({
+            jobId,
+            request: envelope.request,
+            status: envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost',
+            workerId,
+            detail:
+              'Its worker lost its lease on the queue (no heartbeat reached Redis in time) while the call ran, so the call was stopped and its result discarded.',
+          }),
+        });
+        logger.warn({ jobId, workerId }, 'result refused: this worker was fenced');
+      }
+      counters.completed += 1;
+      return { status: stored === 'stored' ? result.status : `refused (${stored})` };
+    } catch (error) {
+      return await this.#platformFailure({ job, jobId, envelope, workerId, error });
+    } finally {
+      counters.active -= 1;
+    }
+  }
+
+  async #platformFailure({
+    job,
+    jobId,
+    envelope,
+    workerId,
+    error,
+  }: {
+    job: Job;
+    jobId: string;
+    envelope: JobEnvelope;
+    workerId: string;
+    error: unknown;
+  }): Promise<{ status: string }> {
+    const { redis, keys, counters, logger } = this.#options;
+    const message = error instanceof Error ? error.message : String(error);
+    const retryable = PlatformError.isInstance(error) && error.isRetryable;
+    if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
+      // Platform errors come before the user's code starts: safe to retry, unless the job
+      // ended meanwhile (its submitter's deadline, a cancel): that result stands.
+      if (!(await releaseJob(redis, keys, { jobId, workerId }))) {
+        return { status: 'ended-meanwhile' };
+      }
+      logger.warn({ jobId, error: message }, 'retrying after a platform failure');
+      throw error instanceof Error ? error : new Error(message);
+    }
+    counters.failed += 1;
+    await storeVerdict(redis, keys, {
+      result: outcomeResult({
+        jobId,
+        request: envelope.request,
+        status: 'failed',
+        detail: message,
+        workerId,
+      }),
+    });
+    throw new UnrecoverableError(message);
+  }
+}
