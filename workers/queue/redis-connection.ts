@@ -98,6 +98,19 @@ export function queueError(error: unknown, what: string): Error {
 }
 
 /**
+ * Fails at once when the connection is down (ioredis is reconnecting): BullMQ's calls on a
+ * Queue first wait for the connection to be ready, so without this a submit made while
+ * Redis is away would hang until its deadline instead of failing fast.
+ */
+export function requireReady(redis: Redis, what: string): void {
+  if (redis.status === 'ready') return;
+  throw new QueueUnavailableError({
+    reason: 'unreachable',
+    message: `${what} failed: Redis is not reachable (the connection is ${redis.status})`,
+  });
+}
+
+/**
  * Runs one Redis request with a deadline: its value, or a QueueUnavailableError (an
  * AbortedError when `signal` aborts). A request that timed out may still take effect later,
  * when the connection recovers: callers make their requests safe to repeat.

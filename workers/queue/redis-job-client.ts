@@ -34,6 +34,7 @@ import {
   DEFAULT_CONNECT_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   redisRequest,
+  requireReady,
 } from './redis-connection.ts';
 import type { RedisKeys } from './redis-keys.ts';
 import { DEFAULT_REDIS_URL, queueNameFromEnv, redisKeys } from './redis-keys.ts';
@@ -156,8 +157,9 @@ export class RedisJobClient implements JobBackend {
       const request = parseJobRequest(input);
       const sessionKey =
         request.sessionId === undefined ? undefined : `${this.sessionScope}:${request.sessionId}`;
-      const submit = () =>
-        redisRequest({
+      const submit = async () => {
+        requireReady(this.#redis, 'Submitting the job');
+        return redisRequest({
           what: 'Submitting the job',
           timeoutMs: this.#options.requestTimeoutMs,
           signal,
@@ -170,6 +172,7 @@ export class RedisJobClient implements JobBackend {
               jobId === undefined ? this.#options.resultTtlMs : this.#options.idempotencyWindowMs,
           }),
         });
+      };
       if (sessionKey === undefined) return submit();
       // A session's submits go one after another, so its calls queue in submission order.
       const previous = this.#sessionTails.get(sessionKey) ?? Promise.resolve();
