@@ -1,6 +1,11 @@
 // lagent-ts/core: messages, agents, memory, parsers, aggregators, the executor contract,
 // hooks, the model client, errors and the Sandbox interface. No Docker, Redis or isolates.
-export type { ErrorCode, PlatformErrorOptions, QueueUnavailableReason } from './errors/index.ts';
+export type {
+  ErrorCode,
+  PlatformErrorOptions,
+  QueueUnavailableReason,
+  RequestLimitName,
+} from './errors/index.ts';
 export {
   AbortedError,
   AgentNotConfiguredError,
@@ -15,6 +20,7 @@ export {
   PlatformError,
   QueueFullError,
   QueueUnavailableError,
+  RequestLimitError,
   SandboxClosedError,
   SandboxCrashedError,
   SandboxLimitError,
@@ -121,6 +127,8 @@ export type {
   ActionExecutorContract,
   ActionExecutorOptions,
   ApiDescription,
+  ArgumentLimits,
+  RequestLimits,
   ExecutorCallOptions,
   ForwardOptions,
   LagentParameterType,
@@ -152,6 +160,29 @@ export {
   inputJsonSchema,
   outputToText,
   parseToolArguments,
+  // Bounds of requests (sizes, depth, timeouts, session ids, envs).
+  argumentsProblem,
+  checkArguments,
+  checkCode,
+  checkEnvs,
+  checkSessionId,
+  checkTimeout,
+  codeProblem,
+  DEFAULT_MAX_ARGUMENT_BYTES,
+  DEFAULT_MAX_ARGUMENT_DEPTH,
+  DEFAULT_MAX_CODE_BYTES,
+  DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
+  DEFAULT_REQUEST_LIMITS,
+  DENIED_ENV_NAMES,
+  DENIED_ENV_PREFIXES,
+  isDeniedEnvName,
+  MAX_ENV_BYTES,
+  MAX_ENV_COUNT,
+  MAX_ENV_NAME_LENGTH,
+  MAX_ENV_VALUE_BYTES,
+  resolveRequestLimits,
+  SESSION_ID_PATTERN,
+  timeoutProblem,
 } from './actions/index.ts';
 export type {
   Hook,
@@ -197,6 +228,7 @@ export type {
   WriteFileOptions,
 } from './sandbox/index.ts';
 export {
+  checkTimeoutMs,
   DEFAULT_EXECUTION_TIMEOUT_MS,
   ExecutionErrorSchema,
   ExecutionResultSchema,

@@ -85,3 +85,4 @@ export {
   JS_SESSION_CLOSED_MESSAGE,
   JavaScriptInterpreter,
 } from './javascript/javascript-interpreter.ts';
+export { extractJavaScript } from './javascript/extract-javascript.ts';

@@ -14,6 +14,8 @@ import { isFunctionCall } from '../schema/function-call.ts';
 import { ActionStatusCode, ActionValidCode } from '../schema/status-codes.ts';
 import type { Action, ApiDescription, ToolDescription, ToolEvent } from './action.ts';
 import { FinishAction, InvalidAction, NoAction } from './builtin-actions.ts';
+import { argumentsProblem, resolveRequestLimits } from './request-limits.ts';
+import type { ArgumentLimits } from './tool-arguments.ts';
 
 /** Joins toolkit and API in native tool names, since OpenAI's names cannot hold a dot. */
 export const NATIVE_API_SEPARATOR = '__';
@@ -29,7 +31,18 @@ export interface ActionExecutorOptions {
   /** List the finish action among the actions (and in `description()`). @default false */
   finishInAction?: boolean;
   hooks?: readonly Hook[];
+  /**
+   * Bounds of one call's arguments: a call over them is answered with an ARGS_ERROR and not
+   * run. @default DEFAULT_MAX_ARGUMENT_BYTES and DEFAULT_MAX_ARGUMENT_DEPTH
+   */
+  limits?: Partial<ArgumentLimits>;
 }
+
+/**
+ * Levels a message holds around a call's arguments (message, content list, call): the
+ * whole message may nest this much deeper than the arguments before it is refused unread.
+ */
+const MESSAGE_NESTING_LEVELS = 4;
 
 export interface ExecutorCallOptions {
   sessionId?: SessionId;
@@ -61,6 +74,7 @@ export class ActionExecutor implements ActionExecutorContract {
   readonly invalidAction: Action;
   readonly noAction: Action;
   readonly finishAction: Action;
+  readonly limits: Readonly<ArgumentLimits>;
   readonly #hooks: HookRegistry;
 
   constructor({
@@ -70,7 +84,10 @@ export class ActionExecutor implements ActionExecutorContract {
     finishAction = new FinishAction(),
     finishInAction = false,
     hooks = [],
+    limits = {},
   }: ActionExecutorOptions) {
+    const { maxArgumentBytes, maxArgumentDepth } = resolveRequestLimits(limits);
+    this.limits = Object.freeze({ maxArgumentBytes, maxArgumentDepth });
     for (const action of finishInAction ? [...actions, finishAction] : actions) this.add(action);
     this.invalidAction = invalidAction;
     this.noAction = noAction;
@@ -138,12 +155,31 @@ export class ActionExecutor implements ActionExecutorContract {
     message: AgentMessage,
     { sessionId = DEFAULT_SESSION_ID, signal }: ExecutorCallOptions = {},
   ): Promise<AgentMessage> {
-    let current = deepCopy(message);
-    for (const hook of this.#hooks.values()) {
-      const replaced = await hook.beforeAction?.(this, current, sessionId);
-      if (replaced) current = replaced;
+    // Copying (and every hook) recurses: a message nested past any call's bound is
+    // answered as bad arguments before anything reads it.
+    const tooDeep = argumentsProblem({
+      value: message,
+      limits: {
+        maxArgumentDepth: this.limits.maxArgumentDepth + MESSAGE_NESTING_LEVELS,
+        maxArgumentBytes: Infinity,
+      },
+      what: 'The message and its tool call',
+    });
+    let content: ActionReturn | ActionReturn[];
+    if (tooDeep) {
+      content = createActionReturn({
+        errmsg: tooDeep.message,
+        state: ActionStatusCode.ARGS_ERROR,
+        valid: ActionValidCode.INVALID,
+      });
+    } else {
+      let current = deepCopy(message);
+      for (const hook of this.#hooks.values()) {
+        const replaced = await hook.beforeAction?.(this, current, sessionId);
+        if (replaced) current = replaced;
+      }
+      content = await this.#execute(current.content, { sessionId, signal });
     }
-    const content = await this.#execute(current.content, { sessionId, signal });
     let response = createAgentMessage({ sender: this.name, content });
     for (const hook of this.#hooks.values()) {
       const replaced = await hook.afterAction?.(this, response, sessionId);
@@ -196,9 +232,27 @@ export class ActionExecutor implements ActionExecutorContract {
     emit,
   }: ForwardOptions): Promise<ActionReturn> {
     const [action, api] = this.#resolve(name);
+    const problem = argumentsProblem({ value: parameters, limits: this.limits });
     let result: ActionReturn;
-    if (action) {
-      result = await action.run({ inputs: parameters, api, sessionId, signal, emit, toolCallId });
+    if (problem) {
+      // Not run, and not echoed back: the arguments may be huge or too deep to serialise.
+      result = createActionReturn({
+        args: { name: api },
+        type: action?.name ?? name,
+        errmsg: problem.message,
+        state: ActionStatusCode.ARGS_ERROR,
+        valid: action ? ActionValidCode.OPEN : ActionValidCode.INVALID,
+      });
+    } else if (action) {
+      result = await action.run({
+        inputs: parameters,
+        api,
+        sessionId,
+        signal,
+        emit,
+        toolCallId,
+        limits: this.limits,
+      });
       result.valid = ActionValidCode.OPEN;
     } else if (name === this.noAction.name) {
       result = await this.noAction.run({ inputs: parameters, sessionId, signal });

@@ -1,5 +1,6 @@
 import type { SessionId } from '../memory/memory-manager.ts';
 import type { ActionReturn } from '../schema/action-return.ts';
+import type { ArgumentLimits } from './tool-arguments.ts';
 
 /** Lagent's parameter types in tool descriptions (not JSON Schema). */
 export type LagentParameterType = 'STRING' | 'NUMBER' | 'FLOAT' | 'BOOLEAN' | 'Array';
@@ -59,6 +60,11 @@ export interface RunActionOptions {
    * it as an idempotency key: the same call sent twice runs once.
    */
   toolCallId?: string | undefined;
+  /**
+   * Bounds of the arguments, set by the executor; tools that parse JSON text arguments
+   * check the parsed value against them. @default DEFAULT_REQUEST_LIMITS
+   */
+  limits?: ArgumentLimits | undefined;
 }
 
 /**

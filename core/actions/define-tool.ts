@@ -112,6 +112,7 @@ class DefinedAction implements Action {
     sessionId = DEFAULT_SESSION_ID,
     signal,
     emit,
+    limits,
   }: RunActionOptions): Promise<ActionReturn> {
     const spec = this.#specs.get(api);
     if (!spec) {
@@ -122,10 +123,11 @@ class DefinedAction implements Action {
         state: ActionStatusCode.API_ERROR,
       });
     }
-    const parsed = parseToolArguments(inputs, spec.parameters);
+    const parsed = parseToolArguments(inputs, spec.parameters, limits);
     if (!parsed.success) {
       return createActionReturn({
-        args: { inputs, name: api },
+        // Inputs over the limits are not echoed: they may be huge, or too deep to serialise.
+        args: parsed.overLimit ? { name: api } : { inputs, name: api },
         type: this.name,
         errmsg: parsed.errmsg,
         state: ActionStatusCode.ARGS_ERROR,

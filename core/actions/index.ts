@@ -11,7 +11,7 @@ export type {
 } from './action.ts';
 export type { ToolApiSpec, ToolkitSpec, ToolSpec } from './define-tool.ts';
 export { defineTool, defineToolApi, defineToolkit, outputToText } from './define-tool.ts';
-export type { ToolArgumentsResult } from './tool-arguments.ts';
+export type { ArgumentLimits, ToolArgumentsResult } from './tool-arguments.ts';
 export { parseToolArguments } from './tool-arguments.ts';
 export { describeApi, inputJsonSchema, JSON_PARAMETER_DESCRIPTION } from './tool-description.ts';
 export {
@@ -29,3 +29,30 @@ export type {
 } from './action-executor.ts';
 export { ActionExecutor, NATIVE_API_SEPARATOR } from './action-executor.ts';
 export { API_PREFIX, getPluginPrompt } from './plugin-prompt.ts';
+export type { RequestLimits } from './request-limits.ts';
+export {
+  argumentsProblem,
+  checkArguments,
+  checkCode,
+  checkSessionId,
+  checkTimeout,
+  codeProblem,
+  DEFAULT_MAX_ARGUMENT_BYTES,
+  DEFAULT_MAX_ARGUMENT_DEPTH,
+  DEFAULT_MAX_CODE_BYTES,
+  DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
+  DEFAULT_REQUEST_LIMITS,
+  resolveRequestLimits,
+  SESSION_ID_PATTERN,
+  timeoutProblem,
+} from './request-limits.ts';
+export {
+  checkEnvs,
+  DENIED_ENV_NAMES,
+  DENIED_ENV_PREFIXES,
+  isDeniedEnvName,
+  MAX_ENV_BYTES,
+  MAX_ENV_COUNT,
+  MAX_ENV_NAME_LENGTH,
+  MAX_ENV_VALUE_BYTES,
+} from './env-policy.ts';

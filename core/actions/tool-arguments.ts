@@ -1,9 +1,15 @@
 import { z } from 'zod';
 import { isPlainObject, safeParseJson } from '../internal/json.ts';
 import { isOptionalField } from '../internal/zod-introspection.ts';
+import type { RequestLimits } from './request-limits.ts';
+import { argumentsProblem, DEFAULT_REQUEST_LIMITS } from './request-limits.ts';
 
 export type ToolArgumentsResult =
-  { success: true; value: Record<string, unknown> } | { success: false; errmsg: string };
+  | { success: true; value: Record<string, unknown> }
+  /** `overLimit`: refused for its size or depth, so the inputs must not be echoed back. */
+  | { success: false; errmsg: string; overLimit?: boolean };
+
+export type ArgumentLimits = Pick<RequestLimits, 'maxArgumentBytes' | 'maxArgumentDepth'>;
 
 const fence = /^\s*```(?:json)?[^\n]*\n([\s\S]*?)\n?```\s*$/;
 
@@ -14,10 +20,18 @@ const pythonSet = (names: readonly string[]): string =>
 /**
  * Lagent's JsonParser for tool inputs, plus type validation: accepts an object or JSON
  * text (optionally in a ```json fence); reports unknown and missing arguments with
- * Lagent's messages, then checks types against the schema.
+ * Lagent's messages, then checks types against the schema. Arguments (or their JSON text)
+ * over `limits` are refused first, before anything recursive touches them.
  */
-export function parseToolArguments(inputs: unknown, schema: z.ZodObject): ToolArgumentsResult {
+export function parseToolArguments(
+  inputs: unknown,
+  schema: z.ZodObject,
+  limits: ArgumentLimits = DEFAULT_REQUEST_LIMITS,
+): ToolArgumentsResult {
   let value: unknown = inputs ?? {};
+  // A string is checked for its size before it is parsed, its value for its depth after.
+  const before = argumentsProblem({ value, limits });
+  if (before) return { success: false, errmsg: before.message, overLimit: true };
   if (typeof value === 'string') {
     const text = fence.exec(value)?.[1] ?? value;
     const parsed = text.trim() === '' ? { success: true as const, value: {} } : safeParseJson(text);
@@ -25,6 +39,8 @@ export function parseToolArguments(inputs: unknown, schema: z.ZodObject): ToolAr
       return { success: false, errmsg: `invalid json format: ${value}` };
     }
     value = parsed.value;
+    const after = argumentsProblem({ value, limits });
+    if (after) return { success: false, errmsg: after.message, overLimit: true };
   }
   if (!isPlainObject(value)) {
     return {

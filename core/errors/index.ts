@@ -1,6 +1,8 @@
 export type { ErrorCode, PlatformErrorOptions } from './platform-error.ts';
 export { PlatformError } from './platform-error.ts';
 export { InvalidArgumentError } from './invalid-argument-error.ts';
+export type { RequestLimitName } from './request-limit-error.ts';
+export { RequestLimitError } from './request-limit-error.ts';
 export { ValidationError } from './validation-error.ts';
 export { AbortedError } from './aborted-error.ts';
 export { ModelApiError, ModelConnectionError, ModelTimeoutError } from './model-errors.ts';

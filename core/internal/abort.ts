@@ -25,6 +25,9 @@ export function onAbort(signal: AbortSignal | undefined, listener: () => void): 
   return () => signal.removeEventListener('abort', listener);
 }
 
+/** The longest delay `setTimeout` honours (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** How a race ended: the promise settled, the deadline passed, or the signal aborted. */
 export type DeadlineRace<T> =
   | { kind: 'value'; value: T }
@@ -53,7 +56,8 @@ export async function raceDeadline<T>({
   let removeListener: () => void = () => undefined;
   const stopped = new Promise<DeadlineRace<T>>((resolve) => {
     removeListener = onAbort(signal, () => resolve({ kind: 'abort', reason: signal?.reason }));
-    if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) {
+    // Node fires a timer longer than 2^31-1 ms at once: such a deadline is none at all.
+    if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
       timer = setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, timeoutMs));
     }
   });

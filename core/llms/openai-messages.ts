@@ -1,5 +1,7 @@
 import type OpenAI from 'openai';
 import { safeParseJson, isPlainObject, toPythonJson } from '../internal/json.ts';
+import { isNestedDeeperThan } from '../internal/json-bounds.ts';
+import { DEFAULT_MAX_ARGUMENT_DEPTH } from '../actions/request-limits.ts';
 import type { ChatMessage, ToolCallRequest } from './chat-model.ts';
 
 type ApiMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
@@ -98,6 +100,12 @@ export function fromApiToolCall(call: {
   return {
     id: call.id,
     name: call.name,
-    parameters: parsed.success && isPlainObject(parsed.value) ? parsed.value : call.arguments,
+    // Too deep to copy: kept as text, which the tool then refuses as bad arguments.
+    parameters:
+      parsed.success &&
+      isPlainObject(parsed.value) &&
+      !isNestedDeeperThan(parsed.value, DEFAULT_MAX_ARGUMENT_DEPTH)
+        ? parsed.value
+        : call.arguments,
   };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { OutputParseError } from '../errors/agent-errors.ts';
+import { DEFAULT_MAX_ARGUMENT_DEPTH } from '../actions/request-limits.ts';
 import { isPlainObject, safeParseJson } from '../internal/json.ts';
+import { isNestedDeeperThan } from '../internal/json-bounds.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import { unwrapSchema } from '../internal/zod-introspection.ts';
 import { StrParser } from './str-parser.ts';
@@ -53,6 +55,8 @@ export class JSONParser extends StrParser {
       });
     }
     const data = parsed.value;
+    if (isNestedDeeperThan(data, DEFAULT_MAX_ARGUMENT_DEPTH + 1))
+      throw new OutputParseError({ message: 'The reply nests too deep.' });
     const model = Object.values(this.models).find((candidate) => candidate.safeParse(data).success);
     if (!model) {
       throw new OutputParseError({

@@ -1,5 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
+import { DEFAULT_MAX_ARGUMENT_DEPTH } from '../actions/request-limits.ts';
 import { isPlainObject, parseJson, toPythonJson } from '../internal/json.ts';
+import { isNestedDeeperThan } from '../internal/json-bounds.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import type { ToolStatusCode } from '../schema/status-codes.ts';
 import { ToolStatusCode as Status } from '../schema/status-codes.ts';
@@ -128,7 +130,11 @@ export function defaultPluginValidate(action: string): unknown {
   if (!(trimmed.startsWith('{') && trimmed.endsWith('}'))) {
     throw new SyntaxError('A plugin call must be a JSON object');
   }
-  return parseJson(trimmed);
+  const value = parseJson(trimmed);
+  // Deeper than any call's arguments may be: refused here, before it is copied (recursively).
+  if (isNestedDeeperThan(value, DEFAULT_MAX_ARGUMENT_DEPTH + 1))
+    throw new SyntaxError('A plugin call nests too deep');
+  return value;
 }
 
 /** Lagent's `PluginParser`: InternLM2's plugin tags; the action is a JSON `{name, parameters}`. */

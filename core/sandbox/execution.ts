@@ -40,12 +40,19 @@ export type ExecutionStop = 'interrupted' | 'restarted' | 'killed';
 export interface Execution {
   results: ExecutionResult[];
   logs: ExecutionLogs;
+  /** The code's failure (a traceback, a timeout, a dead kernel): data, never thrown. */
   error: ExecutionError | null;
   executionCount: number | null;
-  /** Set when output was cut at the configured cap. */
+  /** Set when output was cut at a cap; a notice in `logs.stderr` says what was cut. */
   truncated?: boolean;
   /** Set when the deadline passed, saying what it took to stop the code. */
   timedOut?: ExecutionStop;
+  /**
+   * True when this call lost the session's state (the interpreter died, ran out of memory,
+   * was restarted or replaced); `error` says how. Reported once: the next call runs on
+   * fresh state and does not report it again.
+   */
+  stateLost?: boolean;
 }
 
 export const ExecutionErrorSchema = z.object({
@@ -76,6 +83,7 @@ export const ExecutionSchema = z.object({
   executionCount: z.number().int().nullable(),
   truncated: z.boolean().optional(),
   timedOut: z.enum(['interrupted', 'restarted', 'killed']).optional(),
+  stateLost: z.boolean().optional(),
 });
 
 /** The main result's text, as E2B's `execution.text`. */

@@ -22,3 +22,4 @@ export type {
   WriteFileOptions,
 } from './sandbox.ts';
 export { DEFAULT_EXECUTION_TIMEOUT_MS } from './sandbox.ts';
+export { checkTimeoutMs } from './check-timeout.ts';

@@ -13,12 +13,20 @@ export interface OutputMessage {
 
 export interface RunCodeOptions {
   code: string;
-  /** @default DEFAULT_EXECUTION_TIMEOUT_MS */
+  /**
+   * The deadline: when it passes the code is stopped and the result has `timedOut` and a
+   * `TimeoutError` (nothing is thrown). A number above 0; a provider may cap it lower.
+   * @default DEFAULT_EXECUTION_TIMEOUT_MS
+   */
   timeoutMs?: number;
-  /** Aborting interrupts the running code (and restarts the kernel if it will not stop). */
+  /**
+   * Aborting (before or during the call) stops the code (interrupt, or restart if it will
+   * not stop) and `runCode` throws AbortedError; the session serves its next call.
+   */
   signal?: AbortSignal;
-  /** Environment variables for this execution only. */
+  /** Environment variables for this execution only, over those of `setEnvs`. */
   envs?: Readonly<Record<string, string>>;
+  /** Called for each piece of output, in order, before `runCode` settles (as it arrives where the backend streams). */
   onStdout?: (output: OutputMessage) => MaybePromise<void>;
   onStderr?: (output: OutputMessage) => MaybePromise<void>;
   onResult?: (result: ExecutionResult) => MaybePromise<void>;
@@ -38,20 +46,43 @@ export interface ReadFileOptions {
 
 /**
  * A running, isolated interpreter session: what tools see. Lifecycle beyond `close()`
- * (creating, pooling, listing) belongs to the SandboxProvider.
+ * (creating, pooling, listing) belongs to the SandboxProvider. Every implementation keeps
+ * this contract (docs/sandboxes.md, "The Sandbox contract"; tests/support/sandbox-contract.ts):
+ *
+ * - State (variables, imports) persists between the calls of one session, never across sessions.
+ * - One operation at a time: concurrent calls (of any method but `interrupt` and `close`)
+ *   queue, run and settle in call order.
+ * - A failure of the code is data (`Execution.error`); a failure of the platform throws a
+ *   typed PlatformError (core/errors); invalid options throw InvalidArgumentError.
+ * - Output past a cap is cut, flagged (`truncated`) and noticed in `logs.stderr`, never
+ *   silently dropped.
+ * - A call that loses the state says so (`Execution.stateLost`), once.
+ * - After `close()` every method rejects with SandboxClosedError.
  */
 export interface Sandbox extends AsyncDisposable {
   readonly id: string;
   /** Runs code. A failure of the code is `Execution.error`; only platform failures throw. */
   runCode(options: RunCodeOptions): Promise<Execution>;
+  /**
+   * Writes a file the code can open (paths relative to its working directory). A sandbox
+   * without a file system rejects with InvalidArgumentError.
+   */
   writeFile(options: WriteFileOptions): Promise<void>;
+  /** Reads a file the code wrote; a missing file is InvalidArgumentError. */
   readFile(options: ReadFileOptions): Promise<Uint8Array>;
-  /** Sets environment variables for every later execution. */
+  /** Sets environment variables for every later execution; they survive `restart()`. */
   setEnvs(options: { envs: Readonly<Record<string, string>>; signal?: AbortSignal }): Promise<void>;
-  /** Interrupts the running execution, if any. */
+  /**
+   * Stops the running execution, if any, without waiting its turn: that call resolves with
+   * an `error` (and `stateLost` when stopping it cost the state). Idle, it does nothing.
+   */
   interrupt(): Promise<void>;
-  /** Restarts the interpreter: all state is lost. */
+  /** Restarts the interpreter: all state is lost (and is not reported as lost by the next call). */
   restart(options?: { signal?: AbortSignal }): Promise<void>;
+  /**
+   * Ends the session: the running and queued calls reject with SandboxClosedError, as every
+   * later call does. Idempotent.
+   */
   close(): Promise<void>;
 }
 

@@ -13,10 +13,25 @@ export const SANDBOX_LABEL = 'lagent-ts.sandbox';
 export const OWNER_LABEL = 'lagent-ts.owner';
 export const SESSION_LABEL = 'lagent-ts.session';
 
+/** The channel relay: holds the host channel as root and runs the driver as the sandbox user. */
+export const SANDBOX_ENTRYPOINT = [
+  'python3',
+  '-I',
+  '-Xfrozen_modules=off',
+  '/opt/lagent/driver/channel_relay.py',
+];
+
 /**
- * The container: the driver as its process (under docker-init, which reaps zombies), stdin
+ * The container: the channel relay as its process (PID 1, which also reaps zombies), stdin
  * open for the host's commands and closed when the host goes away, so a container whose
  * owner died stops by itself and is removed.
+ *
+ * The relay starts as root with three capabilities (SETUID and SETGID to start the driver as
+ * `options.user`, SETPCAP to empty the bounding set first) and drops them all once the driver
+ * runs; so the host channel belongs to a root process that the user's code, running as
+ * `options.user`, can neither open through /proc, nor signal, nor read, under runc and gVisor
+ * alike. No process in the container keeps a capability (docker-init, which would keep them,
+ * is not used).
  */
 export function containerSpec({
   name,
@@ -42,9 +57,15 @@ export function containerSpec({
   return {
     name,
     Image: options.image,
-    User: options.user,
+    User: '0:0',
+    Entrypoint: SANDBOX_ENTRYPOINT,
     WorkingDir: SANDBOX_WORKDIR,
-    Env: Object.entries(options.envs).map(([key, value]) => `${key}=${value}`),
+    Env: [
+      ...Object.entries(options.envs).map(([key, value]) => `${key}=${value}`),
+      // The kernel stops publishing displays past it (the driver and the host cap anyway).
+      `LAGENT_MAX_RESULTS=${options.maxResults}`,
+      `LAGENT_USER=${uid}:${gid}`,
+    ],
     OpenStdin: true,
     StdinOnce: true,
     AttachStdin: true,
@@ -60,7 +81,7 @@ export function containerSpec({
     },
     HostConfig: {
       AutoRemove: true,
-      Init: true,
+      Init: false,
       Runtime: options.runtime,
       NetworkMode: options.network,
       ReadonlyRootfs: options.readOnlyRoot,
@@ -73,6 +94,7 @@ export function containerSpec({
       // capability dropped (and the devices cgroup under runc) a device node opens nothing.
       Mounts: bindMounts(options.mounts),
       CapDrop: ['ALL'],
+      CapAdd: ['SETUID', 'SETGID', 'SETPCAP'],
       SecurityOpt: ['no-new-privileges:true', ...seccomp],
       Memory: options.memoryMb * MB,
       MemorySwap: options.memoryMb * MB,
@@ -91,6 +113,8 @@ export function containerSpec({
         { Name: 'fsize', Soft: options.fileSizeMb * MB, Hard: options.fileSizeMb * MB },
         { Name: 'core', Soft: 0, Hard: 0 },
       ],
+      // Nothing the sandbox writes may grow a file on the host: no log of its output is kept.
+      LogConfig: { Type: 'none', Config: {} },
       IpcMode: 'private',
       ShmSize: 16 * MB,
     },

@@ -5,7 +5,12 @@ import type { SeccompProfile } from './seccomp-profile.ts';
 export interface SandboxLimits {
   /** Memory limit, swap included. @default 512 */
   memoryMb: number;
-  /** CPU share (1 = one core). @default 1 */
+  /**
+   * CPU quota in cores (Docker's NanoCpus; 0 = none). Half a core by default: on a 2-core
+   * host, a sandbox whose call left threads and processes spinning then slows another
+   * session by at most about 1.2x even when the host is loaded (bench/neighbours.ts); with a
+   * full core it was 1.5-1.8x under load. @default 0.5
+   */
   cpus: number;
   /** Processes and threads. @default 128 */
   pidsLimit: number;
@@ -23,7 +28,7 @@ export interface SandboxLimits {
 
 export const DEFAULT_SANDBOX_LIMITS: Readonly<SandboxLimits> = Object.freeze({
   memoryMb: 512,
-  cpus: 1,
+  cpus: 0.5,
   pidsLimit: 128,
   tmpSizeMb: 64,
   workdirSizeMb: 256,
@@ -52,6 +57,21 @@ export interface DockerSandboxOptions extends Partial<SandboxLimits> {
   seccomp?: 'strict' | 'engine-default' | SeccompProfile;
   /** Output kept per execution (stdout, stderr and results together). @default 1_000_000 */
   maxOutputBytes?: number;
+  /**
+   * Rich outputs (`display()` calls) kept per execution; past it they are dropped and one
+   * stderr line says how many, with `truncated: true`. The cell's own value is kept besides.
+   * @default 100
+   */
+  maxResults?: number;
+  /**
+   * Largest image (PNG or JPEG) by pixels, read from its header; a larger one, or one whose
+   * header cannot be read, is replaced by a notice in the result's `text`. @default 25_000_000
+   */
+  maxImagePixels?: number;
+  /** Longest side of an image, in pixels; as `maxImagePixels`. @default 16_384 */
+  maxImageSidePixels?: number;
+  /** Largest image, decoded; as `maxImagePixels`. @default 500_000 */
+  maxImageBytes?: number;
   /** Largest file `readFile` / `writeFile` move. @default 32 MB */
   maxFileBytes?: number;
   /** After an interrupt, how long the code has to stop before the kernel is restarted. @default 2_000 */
@@ -72,6 +92,11 @@ export interface DockerSandboxOptions extends Partial<SandboxLimits> {
 }
 
 export const DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
+export const DEFAULT_MAX_RESULTS = 100;
+export const DEFAULT_MAX_IMAGE_PIXELS = 25_000_000;
+export const DEFAULT_MAX_IMAGE_SIDE_PIXELS = 16_384;
+// Half the default output budget (two thirds of it as base64): room is left for the rest.
+export const DEFAULT_MAX_IMAGE_BYTES = 500_000;
 export const DEFAULT_MAX_FILE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_INTERRUPT_GRACE_MS = 2_000;
 export const DEFAULT_RESTART_GRACE_MS = 20_000;
@@ -84,6 +109,17 @@ export type ResolvedDockerSandboxOptions = SandboxLimits &
     labels: Readonly<Record<string, string>>;
     envs: Readonly<Record<string, string>>;
   };
+
+/** The caps on what one execution may return, as the collector and the driver apply them. */
+export type OutputLimits = Pick<
+  ResolvedDockerSandboxOptions,
+  'maxOutputBytes' | 'maxResults' | 'maxImagePixels' | 'maxImageSidePixels' | 'maxImageBytes'
+>;
+
+export function outputLimits(options: OutputLimits): OutputLimits {
+  const { maxOutputBytes, maxResults, maxImagePixels, maxImageSidePixels, maxImageBytes } = options;
+  return { maxOutputBytes, maxResults, maxImagePixels, maxImageSidePixels, maxImageBytes };
+}
 
 export function resolveDockerSandboxOptions(
   options: DockerSandboxOptions,
@@ -103,6 +139,10 @@ export function resolveDockerSandboxOptions(
     user: options.user ?? DEFAULT_SANDBOX_USER,
     seccomp: options.seccomp ?? 'strict',
     maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+    maxResults: options.maxResults ?? DEFAULT_MAX_RESULTS,
+    maxImagePixels: options.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS,
+    maxImageSidePixels: options.maxImageSidePixels ?? DEFAULT_MAX_IMAGE_SIDE_PIXELS,
+    maxImageBytes: options.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES,
     maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
     interruptGraceMs: options.interruptGraceMs ?? DEFAULT_INTERRUPT_GRACE_MS,
     restartGraceMs: options.restartGraceMs ?? DEFAULT_RESTART_GRACE_MS,

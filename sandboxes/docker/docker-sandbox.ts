@@ -9,6 +9,8 @@ import type {
 } from '../../core/index.ts';
 import {
   AbortedError,
+  checkEnvs,
+  checkTimeoutMs,
   DEFAULT_EXECUTION_TIMEOUT_MS,
   InvalidArgumentError,
   SandboxClosedError,
@@ -17,6 +19,7 @@ import {
 } from '../../core/index.ts';
 import type { ContainerHandle } from './container-launcher.ts';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
+import { outputLimits } from './docker-sandbox-options.ts';
 import { ExecutionCollector } from './execution-collector.ts';
 import type { Outcome } from './execution-outcome.ts';
 import { executionWaiter } from './execution-outcome.ts';
@@ -60,6 +63,8 @@ export class DockerSandbox implements Sandbox {
   readonly #container: SessionContainer;
   readonly #engine: SandboxEngine;
   #tail: Promise<unknown> = Promise.resolve();
+  /** What `setEnvs` set: given again to every container that replaces a lost one. */
+  #envs: Record<string, string> = {};
 
   constructor({
     engine,
@@ -74,7 +79,13 @@ export class DockerSandbox implements Sandbox {
     this.sessionId = sessionId;
     this.#container = new SessionContainer({
       handle,
-      acquire: (signal) => engine.acquireContainer({ sessionId, signal }),
+      acquire: async (signal) => {
+        const fresh = await engine.acquireContainer({ sessionId, signal });
+        // Sent before any later request on the same ordered channel, so it applies first.
+        if (Object.keys(this.#envs).length > 0)
+          fresh.connection.send({ op: 'set_env', id: 0, env: { ...this.#envs } });
+        return fresh;
+      },
       restartGraceMs: engine.options.restartGraceMs,
       closedMessage: `Sandbox ${this.id} is closed`,
       observe: (current, event) =>
@@ -108,8 +119,11 @@ export class DockerSandbox implements Sandbox {
     return this.#stateLoss.description;
   }
 
-  runCode(options: RunCodeOptions): Promise<Execution> {
-    return this.#exclusive(() => this.#run(options));
+  async runCode(options: RunCodeOptions): Promise<Execution> {
+    // Checked before the call queues: a bad option is the caller's error, not the session's.
+    if (options.timeoutMs !== undefined) checkTimeoutMs(options.timeoutMs);
+    if (options.envs) checkEnvs(options.envs);
+    return await this.#exclusive(() => this.#run(options));
   }
 
   async writeFile({ path, data, signal }: WriteFileOptions): Promise<void> {
@@ -147,13 +161,16 @@ export class DockerSandbox implements Sandbox {
     envs: Readonly<Record<string, string>>;
     signal?: AbortSignal;
   }): Promise<void> {
-    await this.#exclusive(() =>
-      this.#container.request({ op: 'set_env', id: 0, env: { ...envs } }, signal),
-    );
+    checkEnvs(envs);
+    await this.#exclusive(async () => {
+      await this.#container.request({ op: 'set_env', id: 0, env: { ...envs } }, signal);
+      this.#envs = { ...this.#envs, ...envs };
+    });
   }
 
   interrupt(): Promise<void> {
-    this.#assertOpen();
+    // Fails by rejecting, as every method does (the contract), never by throwing at the call.
+    if (this.#closed) return Promise.reject(this.#closedError());
     this.#container.send({ op: 'interrupt' });
     return Promise.resolve();
   }
@@ -189,7 +206,7 @@ export class DockerSandbox implements Sandbox {
     throwIfAborted(signal, 'The execution');
     const handle = await this.#readyContainer(signal);
     const collector = new ExecutionCollector({
-      maxOutputBytes: this.#engine.options.maxOutputBytes,
+      ...outputLimits(this.#engine.options),
       callbacks,
     });
     const idleLoss = this.#stateLoss.take();
@@ -197,7 +214,7 @@ export class DockerSandbox implements Sandbox {
       // On the fresh kernel this code would run without the state it expects, and the
       // caller would never hear it was lost.
       collector.setError(await this.#failure({ loss: idleLoss, timing: 'idle' }));
-      return collector.finish();
+      return collector.finish({ stateLost: true });
     }
     const startedAt = Date.now();
     const outcome = new Deferred<Outcome>();
@@ -209,6 +226,8 @@ export class DockerSandbox implements Sandbox {
         id,
         code,
         maxOutputBytes: this.#engine.options.maxOutputBytes,
+        maxResults: this.#engine.options.maxResults,
+        deaths: this.#container.deaths,
         ...(envs ? { env: { ...envs } } : {}),
       });
       const stopped = await enforceDeadline({
@@ -222,8 +241,15 @@ export class DockerSandbox implements Sandbox {
       });
       if (stopped === 'restarted' || stopped === 'killed') outcome.resolve({ kind: 'end' });
       const result = await outcome.promise;
+      // Closing the session ends its running call as it ends the queued ones.
+      if (this.#closed)
+        throw new SandboxClosedError({ message: `Sandbox ${this.id} was closed during the call` });
       const lossBefore = this.#stateLoss.take({ beforeExecution: id });
-      if (result.kind === 'died' || result.kind === 'lost') {
+      if (result.kind === 'died' && lossBefore) {
+        // The kernel died after the previous call, before the driver began this one; sent
+        // before that death was heard of, this code was not run (the driver refuses it).
+        collector.setError(await this.#failure({ loss: lossBefore, timing: 'idle' }));
+      } else if (result.kind === 'died' || result.kind === 'lost') {
         const loss = { outcome: result, container: handle.name, sinceMs: startedAt };
         collector.setError(await this.#failure({ loss, timing: 'during' }));
       } else if (stopped) {
@@ -248,7 +274,14 @@ export class DockerSandbox implements Sandbox {
           message: `The execution was aborted; the kernel was ${stopped ?? 'stopped'}`,
           cause: signal.reason,
         });
-      return collector.finish(stopped ? { timedOut: stopped } : {});
+      // Every way this call can end with a fresh kernel, said once, here.
+      const stateLost =
+        result.kind === 'died' ||
+        result.kind === 'lost' ||
+        stopped === 'restarted' ||
+        stopped === 'killed' ||
+        lossBefore !== undefined;
+      return collector.finish({ ...(stopped ? { timedOut: stopped } : {}), stateLost });
     } finally {
       this.#container.unwatch(id);
       this.#executing = undefined;
@@ -291,7 +324,11 @@ export class DockerSandbox implements Sandbox {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new SandboxClosedError({ message: `Sandbox ${this.id} is closed` });
+    if (this.#closed) throw this.#closedError();
+  }
+
+  #closedError(): SandboxClosedError {
+    return new SandboxClosedError({ message: `Sandbox ${this.id} is closed` });
   }
 
   async #exclusive<T>(operation: () => Promise<T>): Promise<T> {

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { safeParseJson } from '../../core/index.ts';
 import type { DriverCommand, DriverFrame } from './driver-frames.ts';
 import { DriverFrameSchema } from './driver-frames.ts';
+import { sanitizeText } from '../shared/output-sanitizer.ts';
 
 const HEADER_BYTES = 8;
 const STDOUT = 1;
@@ -110,7 +111,8 @@ export class DriverConnection {
     const json = safeParseJson(line);
     const frame = json.success ? DriverFrameSchema.safeParse(json.value) : undefined;
     if (!frame?.success) {
-      this.#violation(`an invalid frame: ${line.slice(0, 200)}`);
+      // The reason reaches the caller: the line's head, made safe to show.
+      this.#violation(`an invalid frame: ${sanitizeText(line.slice(0, 200))}`);
       return;
     }
     this.#options.onFrame(frame.data);

@@ -22,6 +22,7 @@ export const DriverFrameSchema = z.discriminatedUnion('t', [
     count: z.number().int().nullable(),
     status: z.string(),
     dropped: z.number().int().nonnegative(),
+    droppedResults: z.number().int().nonnegative().optional(),
   }),
   z.object({
     t: z.literal('died'),
@@ -44,6 +45,9 @@ export type DriverCommand =
       code: string;
       env?: Record<string, string>;
       maxOutputBytes: number;
+      maxResults: number;
+      /** The died frames the host has had from this driver: one it has not had means this code is not run. */
+      deaths: number;
     }
   | { op: 'interrupt' }
   | { op: 'restart'; id: number }

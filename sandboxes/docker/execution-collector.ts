@@ -6,19 +6,46 @@ import type {
   OutputMessage,
   RunCodeOptions,
 } from '../../core/index.ts';
+import {
+  DEFAULT_MAX_IMAGE_BYTES,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  DEFAULT_MAX_IMAGE_SIDE_PIXELS,
+  DEFAULT_MAX_RESULTS,
+} from './docker-sandbox-options.ts';
+import type { OutputLimits } from './docker-sandbox-options.ts';
 import type { DriverFrame } from './driver-frames.ts';
-import { sanitizeText } from './output-sanitizer.ts';
+import type { ImageLimits } from './image-limits.ts';
+import { imageRefusal } from './image-limits.ts';
+import { sanitizeText } from '../shared/output-sanitizer.ts';
 
 const textFields = ['text', 'html', 'markdown', 'latex', 'svg', 'javascript'] as const;
-const binaryFields = ['png', 'jpeg', 'pdf'] as const;
+const imageFields = ['png', 'jpeg'] as const;
 const base64 = /^[A-Za-z0-9+/=\s]*$/;
 
 type Callbacks = Pick<RunCodeOptions, 'onStdout' | 'onStderr' | 'onResult' | 'onError'>;
 
+export type ExecutionCollectorOptions = Pick<OutputLimits, 'maxOutputBytes'> &
+  Partial<Omit<OutputLimits, 'maxOutputBytes'>> & { callbacks: Callbacks };
+
+/** The head of `text` within `maxBytes` of UTF-8 (a partial character is dropped). */
+function headBytes(text: string, maxBytes: number): string {
+  return Buffer.from(text)
+    .subarray(0, maxBytes)
+    .toString('utf8')
+    .replace(/\uFFFD$/, '');
+}
+
+function capped(text: string, maxBytes: number, what: string): string {
+  const bytes = Buffer.byteLength(text);
+  if (bytes <= maxBytes) return text;
+  return `${headBytes(text, maxBytes)}\n[${what} truncated: ${bytes - maxBytes} more bytes were cut]`;
+}
+
 /**
  * Builds one Execution from driver frames: sanitises text, keeps at most `maxOutputBytes`
- * of output (counted here, whatever the driver claims) and says so when it cut, and calls
- * the caller's callbacks as output arrives.
+ * of output and `maxResults` rich outputs (counted here, whatever the driver claims), drops
+ * oversized or unreadable images, says what it cut, and calls the caller's callbacks as
+ * output arrives.
  */
 export class ExecutionCollector {
   readonly execution: Execution = {
@@ -29,12 +56,27 @@ export class ExecutionCollector {
   };
   #remaining: number;
   #dropped = 0;
+  #resultsKept = 0;
+  #resultsDropped = 0;
+  #mainKept = false;
+  #imagesDropped = 0;
   readonly #callbacks: Callbacks;
   readonly #maxOutputBytes: number;
+  readonly #maxResults: number;
+  readonly #imageLimits: ImageLimits;
 
-  constructor({ maxOutputBytes, callbacks }: { maxOutputBytes: number; callbacks: Callbacks }) {
+  constructor({
+    maxOutputBytes,
+    maxResults = DEFAULT_MAX_RESULTS,
+    maxImagePixels = DEFAULT_MAX_IMAGE_PIXELS,
+    maxImageSidePixels = DEFAULT_MAX_IMAGE_SIDE_PIXELS,
+    maxImageBytes = DEFAULT_MAX_IMAGE_BYTES,
+    callbacks,
+  }: ExecutionCollectorOptions) {
     this.#remaining = maxOutputBytes;
     this.#maxOutputBytes = maxOutputBytes;
+    this.#maxResults = maxResults;
+    this.#imageLimits = { maxImagePixels, maxImageSidePixels, maxImageBytes };
     this.#callbacks = callbacks;
   }
 
@@ -57,6 +99,7 @@ export class ExecutionCollector {
       case 'end':
         this.execution.executionCount = frame.count;
         this.#dropped += frame.dropped;
+        this.#resultsDropped += frame.droppedResults ?? 0;
         // The kernel answered without running the code: never an empty success.
         if (frame.status === 'aborted' && !this.execution.error) {
           this.setError({
@@ -72,24 +115,44 @@ export class ExecutionCollector {
   }
 
   setError(error: ExecutionError): void {
-    const size = Buffer.byteLength(error.traceback) + Buffer.byteLength(error.value);
-    const traceback =
-      size > this.#maxOutputBytes
-        ? `${error.traceback.slice(0, this.#maxOutputBytes)}\n[traceback truncated]`
-        : error.traceback;
-    this.execution.error = { ...error, traceback };
+    this.execution.error = {
+      name: capped(error.name, 1_000, 'name'),
+      value: capped(error.value, this.#maxOutputBytes, 'value'),
+      traceback: capped(error.traceback, this.#maxOutputBytes, 'traceback'),
+    };
     void this.#callbacks.onError?.(this.execution.error);
   }
 
-  /** Finalises the execution: the truncation notice, and how a deadline stopped it. */
-  finish({ timedOut }: { timedOut?: ExecutionStop } = {}): Execution {
+  /** Finalises the execution: the truncation notices, and how a deadline stopped it. */
+  finish({
+    timedOut,
+    stateLost = false,
+  }: {
+    timedOut?: ExecutionStop;
+    /** The call ended with a fresh kernel: the session's state is gone. */
+    stateLost?: boolean;
+  } = {}): Execution {
+    const { stderr } = this.execution.logs;
     if (this.#dropped > 0) {
-      this.execution.truncated = true;
-      this.execution.logs.stderr.push(
+      stderr.push(
         `[output truncated: more than ${this.#maxOutputBytes} bytes; ${this.#dropped} bytes were dropped]\n`,
       );
     }
+    if (this.#resultsDropped > 0) {
+      stderr.push(
+        `[${this.#resultsDropped} more rich outputs were dropped: at most ${this.#maxResults} per call]\n`,
+      );
+    }
+    if (this.#imagesDropped > 0) {
+      stderr.push(
+        `[${this.#imagesDropped} image(s) dropped: over the size limits or unreadable; the result's text says why]\n`,
+      );
+    }
+    if (this.#dropped + this.#resultsDropped + this.#imagesDropped > 0) {
+      this.execution.truncated = true;
+    }
     if (timedOut) this.execution.timedOut = timedOut;
+    if (stateLost) this.execution.stateLost = true;
     return this.execution;
   }
 
@@ -107,11 +170,8 @@ export class ExecutionCollector {
     let text = received;
     const bytes = Buffer.byteLength(text);
     if (bytes > this.#remaining && this.#remaining > 0) {
-      // Keep the head of a chunk that overflows the cap (a partial character is dropped).
-      const head = Buffer.from(text)
-        .subarray(0, this.#remaining)
-        .toString('utf8')
-        .replace(/\uFFFD$/, '');
+      // Keep the head of a chunk that overflows the cap.
+      const head = headBytes(text, this.#remaining);
       this.#dropped += bytes - Buffer.byteLength(head);
       this.#remaining = Buffer.byteLength(head);
       text = head;
@@ -125,25 +185,44 @@ export class ExecutionCollector {
   }
 
   #result(isMainResult: boolean, data: Record<string, unknown>): void {
+    // The cell's value (one per execution) is kept past the count cap; displays are not.
+    const counted = !(isMainResult && !this.#mainKept);
+    if (counted && this.#resultsKept >= this.#maxResults) {
+      this.#resultsDropped += 1;
+      return;
+    }
     const result: ExecutionResult = { isMainResult };
-    let bytes = 0;
+    const refusals: string[] = [];
     for (const [key, value] of Object.entries(data)) {
-      bytes += typeof value === 'string' ? value.length : JSON.stringify(value).length;
       if ((textFields as readonly string[]).includes(key) && typeof value === 'string') {
         result[key as (typeof textFields)[number]] = sanitizeText(value);
-      } else if (
-        (binaryFields as readonly string[]).includes(key) &&
-        typeof value === 'string' &&
-        base64.test(value)
-      ) {
-        result[key as (typeof binaryFields)[number]] = value.replace(/\s/g, '');
+      } else if ((imageFields as readonly string[]).includes(key)) {
+        const kind = key as (typeof imageFields)[number];
+        const clean =
+          typeof value === 'string' && base64.test(value) ? value.replace(/\s/g, '') : '';
+        const refusal = imageRefusal({ kind, base64: clean, limits: this.#imageLimits });
+        if (refusal) refusals.push(refusal);
+        else result[kind] = clean;
+      } else if (key === 'pdf' && typeof value === 'string' && base64.test(value)) {
+        result.pdf = value.replace(/\s/g, '');
       } else if (key === 'json') {
         result.json = value;
       } else {
         result.extra = { ...result.extra, [key]: value };
       }
     }
+    if (refusals.length > 0) {
+      this.#imagesDropped += refusals.length;
+      result.text = [...refusals, ...(result.text === undefined ? [] : [result.text])].join('\n');
+    }
+    let bytes = 0;
+    for (const [key, value] of Object.entries(result)) {
+      if (key === 'isMainResult') continue;
+      bytes += typeof value === 'string' ? Buffer.byteLength(value) : JSON.stringify(value).length;
+    }
     if (!this.#take(bytes)) return;
+    if (counted) this.#resultsKept += 1;
+    else this.#mainKept = true;
     this.execution.results.push(result);
     void this.#callbacks.onResult?.(result);
   }

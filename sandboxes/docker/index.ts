@@ -7,7 +7,11 @@ export type {
 export {
   DEFAULT_INTERRUPT_GRACE_MS,
   DEFAULT_MAX_FILE_BYTES,
+  DEFAULT_MAX_IMAGE_BYTES,
+  DEFAULT_MAX_IMAGE_PIXELS,
+  DEFAULT_MAX_IMAGE_SIDE_PIXELS,
   DEFAULT_MAX_OUTPUT_BYTES,
+  DEFAULT_MAX_RESULTS,
   DEFAULT_RESTART_GRACE_MS,
   DEFAULT_SANDBOX_LIMITS,
   DEFAULT_SANDBOX_USER,
@@ -41,4 +45,4 @@ export {
   sandboxImageTag,
   sandboxRecipeDir,
 } from './sandbox-image.ts';
-export { sanitizeText } from './output-sanitizer.ts';
+export { sanitizeText } from '../shared/output-sanitizer.ts';

@@ -22,6 +22,8 @@ export class SessionContainer {
   #kernelReady = new Deferred<void>();
   #nextId = 1;
   #closed = false;
+  /** Died frames from the current container's driver (it refuses code sent before it says one). */
+  #deaths = 0;
   readonly #waiters = new Map<number, Waiter>();
   readonly #acquire: (signal?: AbortSignal) => Promise<ContainerHandle>;
   readonly #restartGraceMs: number;
@@ -54,6 +56,11 @@ export class SessionContainer {
 
   get name(): string | undefined {
     return this.#handle?.name;
+  }
+
+  /** The kernel deaths the current container's driver has reported so far. */
+  get deaths(): number {
+    return this.#deaths;
   }
 
   /** Sends a command to the current container's driver, if there is one. */
@@ -188,6 +195,7 @@ export class SessionContainer {
 
   #adopt(handle: ContainerHandle): void {
     this.#handle = handle;
+    this.#deaths = 0;
     this.#kernelReady = new Deferred<void>();
     this.#kernelReady.resolve(); // a launched container's kernel has reported ready
     handle.listener = (event) => this.#onEvent(handle, event);
@@ -201,7 +209,10 @@ export class SessionContainer {
     }
     const { frame } = event;
     if (frame.t === 'ready') this.#kernelReady.resolve();
-    if (frame.t === 'died') this.#kernelReady = new Deferred<void>(); // the driver starts a new kernel
+    if (frame.t === 'died') {
+      this.#deaths += 1;
+      this.#kernelReady = new Deferred<void>(); // the driver starts a new kernel
+    }
     const waiter = typeof frame.id === 'number' ? this.#waiters.get(frame.id) : undefined;
     waiter?.(event);
   }

@@ -1,137 +1,191 @@
-// The script every context runs first, inside the isolate: a console that keeps output in a
-// capped buffer (the host copies it out once per execution, so a print loop cannot flood the
-// host), the display of the cell's value, `env`, and `host.<name>()` for functions the owner
-// passed in deliberately. It is plain JavaScript in a string: no module system exists in there.
+// The script every context runs first, inside the isolate. It evaluates to a function the
+// host calls once with its references (host calls, output) and `env`; that function sets up
+// `console`, `env` and `host.<name>()` for the user's code and returns the platform's own
+// entry points (finish, setEnv), which live in its closure: nothing of the platform is left on
+// the global object for user code to replace. Plain JavaScript in a string: no module system
+// exists in there.
+import { PRELUDE_DISPLAY } from './isolate-prelude-display.ts';
+import { PRELUDE_INTRINSICS } from './isolate-prelude-intrinsics.ts';
 
-/** Names of the prelude's globals the host calls; user code sees them but cannot hurt the host. */
-export const PRELUDE_FINISH = '__lagentFinish';
-export const PRELUDE_DRAIN = '__lagentDrain';
-export const PRELUDE_HOST_CALL = '__lagentHostCall';
-export const PRELUDE_ENV = '__lagentEnv';
-export const PRELUDE_AWAIT = '__lagentAwait';
+/** Output streams as the prelude numbers them in its calls to the host's write function. */
+export const PRELUDE_STDOUT = 0;
+export const PRELUDE_STDERR = 1;
+/** Not output: tells the host the cell's value is a promise the prelude now awaits. */
+export const PRELUDE_AWAITING = 2;
+
+/**
+ * The one global the prelude leaves: non-writable and non-configurable (a cell cannot replace
+ * it, and a `let` of that name is a SyntaxError), so a cell's source can call `finish`.
+ */
+export const PRELUDE_GLOBAL = '__lagent';
+
+/** What `finish` (through its promise, for async cells) gives the host. */
+export interface PreludeFinished {
+  ok: boolean;
+  text?: string;
+  json?: string;
+  truncated?: boolean;
+  error?: { name: string; value: string; traceback: string };
+}
 
 export function preludeSource({
   maxOutputChars,
   hostFunctionNames,
   allowWasm,
+  allowSharedArrayBuffer,
 }: {
   maxOutputChars: number;
   hostFunctionNames: readonly string[];
   allowWasm: boolean;
+  allowSharedArrayBuffer: boolean;
 }): string {
-  return `(() => {
+  return `(function lagentPrelude(hostCall, hostWrite, envInit) {
   'use strict';
   const g = globalThis;
   const limit = ${String(maxOutputChars)};
-  let out = { stdout: [], stderr: [], used: 0, truncated: false };
+${PRELUDE_INTRINSICS}
+${PRELUDE_DISPLAY}
   ${allowWasm ? '' : 'delete g.WebAssembly;'}
   // Atomics.wait would block the isolate's thread past every limit but the wall clock.
   if (g.Atomics) delete g.Atomics.wait;
-
-  const seen = new WeakSet();
-  function show(value, depth) {
-    if (value === null) return 'null';
-    switch (typeof value) {
-      case 'string': return JSON.stringify(value);
-      case 'undefined': return 'undefined';
-      case 'bigint': return String(value) + 'n';
-      case 'symbol': return value.toString();
-      case 'function': return '[Function: ' + (value.name || '(anonymous)') + ']';
-      case 'object': break;
-      default: return String(value);
-    }
-    if (value instanceof Error) return value.stack || String(value);
-    if (seen.has(value)) return '[Circular]';
-    if (depth > 3) return Array.isArray(value) ? '[Array]' : '[Object]';
-    seen.add(value);
-    try {
-      if (Array.isArray(value)) {
-        const items = value.slice(0, 100).map((item) => show(item, depth + 1));
-        if (value.length > 100) items.push('... ' + (value.length - 100) + ' more items');
-        return '[ ' + items.join(', ') + ' ]';
-      }
-      if (value instanceof Map) return 'Map(' + value.size + ') ' + show(Object.fromEntries(value), depth + 1);
-      if (value instanceof Set) return 'Set(' + value.size + ') ' + show([...value], depth + 1);
-      if (value instanceof Date) return value.toISOString();
-      if (value instanceof RegExp) return String(value);
-      if (typeof value.then === 'function') return 'Promise { <pending> }';
-      const keys = Object.keys(value);
-      const body = keys.slice(0, 100).map((key) => (/^[A-Za-z_$][\\w$]*$/.test(key) ? key : JSON.stringify(key)) + ': ' + show(value[key], depth + 1));
-      const name = value.constructor && value.constructor !== Object && typeof value.constructor.name === 'string' ? value.constructor.name + ' ' : '';
-      return body.length === 0 ? name + '{}' : name + '{ ' + body.join(', ') + ' }';
-    } finally {
-      seen.delete(value);
-    }
+  ${
+    allowSharedArrayBuffer
+      ? ''
+      : `// Shared memory and its timer (waitAsync) only when the owner allows them.
+  delete g.SharedArrayBuffer;
+  if (g.Atomics) delete g.Atomics.waitAsync;`
   }
+
+  const RefApplySync = hostWrite.applySync;
+  const RefApply = hostCall.apply;
+  const HOST_CALL_OPTIONS = ObjectFreeze({ __proto__: null, result: ObjectFreeze({ __proto__: null, promise: true, copy: true }) });
+  const define = (object, key, value) =>
+    ReflectDefineProperty(object, key, { __proto__: null, value, writable: true, enumerable: false, configurable: true });
+
+  // Console output goes to the host at once (so it survives a stop that disposes the
+  // isolate); the host keeps it up to the cap and answers whether it takes more. Past the
+  // cap lines are not even formatted, until \`finish\` (called after every run) opens again.
+  let more = true;
   function write(stream, args) {
-    if (out.truncated) return;
-    let line = args.map((arg) => (typeof arg === 'string' ? arg : show(arg, 1))).join(' ') + '\\n';
-    if (out.used + line.length > limit) {
-      line = line.slice(0, Math.max(0, limit - out.used));
-      out.truncated = true;
+    if (!more) return;
+    const budget = newBudget();
+    let line = '';
+    for (let index = 0; index < args.length; index += 1) {
+      const arg = args[index];
+      line += (index ? ' ' : '') + (typeof arg === 'string' ? cap(arg) : show(arg, 1, null, budget));
     }
-    out.used += line.length;
-    if (line) out[stream].push(line);
+    more = ReflectApply(RefApplySync, hostWrite, [undefined, [stream, cap(line) + '\\n']]) === true;
   }
   const console = {};
-  for (const name of ['log', 'info', 'debug', 'trace']) console[name] = (...args) => write('stdout', args);
-  for (const name of ['error', 'warn']) console[name] = (...args) => write('stderr', args);
-  console.dir = (value) => write('stdout', [show(value, 1)]);
+  for (const name of ['log', 'info', 'debug', 'trace']) console[name] = (...args) => write(${PRELUDE_STDOUT}, args);
+  for (const name of ['error', 'warn']) console[name] = (...args) => write(${PRELUDE_STDERR}, args);
+  console.dir = (value) => write(${PRELUDE_STDOUT}, [value]);
   console.table = console.log;
-  Object.defineProperty(g, 'console', { value: Object.freeze(console), writable: true, configurable: true });
+  define(g, 'console', ObjectFreeze(console));
 
-  const envCopy = g.${PRELUDE_ENV};
-  delete g.${PRELUDE_ENV};
-  Object.defineProperty(g, 'env', { value: Object.freeze({ ...envCopy }), writable: true, configurable: true });
+  function setEnv(values) {
+    const env = {};
+    const keys = ReflectOwnKeys(values);
+    for (let index = 0; index < keys.length; index += 1) {
+      const key = keys[index];
+      ReflectDefineProperty(env, key, { __proto__: null, value: values[key], writable: false, enumerable: true, configurable: false });
+    }
+    // Refused (false) when the code made \`env\` non-configurable: then it keeps its own.
+    define(g, 'env', ObjectFreeze(env));
+  }
+  setEnv(envInit);
 
-  const hostCall = g.${PRELUDE_HOST_CALL};
-  delete g.${PRELUDE_HOST_CALL};
   const host = {};
   for (const name of ${JSON.stringify(hostFunctionNames)}) {
     // Arguments and results cross as JSON text: no object of the host ever reaches the code.
-    host[name] = async (...args) => {
-      const reply = JSON.parse(await hostCall.apply(undefined, [name, JSON.stringify(args) ?? '[]'], { result: { promise: true, copy: true } }));
-      if (reply.ok) return reply.value;
-      const error = new Error(reply.message);
-      error.name = 'HostFunctionError';
+    // (A computed key names the function after the host function.)
+    host[name] = { [name]: async (...args) => {
+      const argsJson = JSONStringify(args);
+      const replyJson = await ReflectApply(RefApply, hostCall, [undefined, [name, argsJson === undefined ? '[]' : argsJson], HOST_CALL_OPTIONS]);
+      const reply = JSONParse(replyJson);
+      if (reply.ok === true) return reply.value;
+      const error = new ErrorCtor(typeof reply.message === 'string' ? reply.message : 'the host function failed');
+      define(error, 'name', 'HostFunctionError');
       throw error;
-    };
+    } }[name];
   }
-  Object.defineProperty(g, 'host', { value: Object.freeze(host), writable: true, configurable: true });
+  define(g, 'host', ObjectFreeze(host));
 
-  function drain() {
-    const drained = { stdout: out.stdout, stderr: out.stderr, truncated: out.truncated };
-    out = { stdout: [], stderr: [], used: 0, truncated: false };
-    return drained;
-  }
-  function describe(error) {
-    if (error instanceof Error) {
-      return { name: String(error.name), value: String(error.message), traceback: String(error.stack || error) };
-    }
-    return { name: 'Uncaught', value: show(error, 1), traceback: 'Uncaught ' + show(error, 1) };
-  }
+  // The cell's value for the host: its text, its JSON when it has one within the cap, or the
+  // error; built from null-prototype objects (so no Object.prototype.then makes it a thenable).
   function settle(value) {
-    let json;
-    if (value !== undefined && typeof value !== 'function' && typeof value !== 'symbol') {
-      try { json = JSON.stringify(value); } catch { json = undefined; }
+    if (value === undefined) return { __proto__: null, ok: true };
+    try {
+      const budget = newBudget();
+      const text = show(value, 1, null, budget);
+      const type = typeof value;
+      let json;
+      let tooLarge = false;
+      if (type !== 'function' && type !== 'symbol' && type !== 'bigint') {
+        let size = 0;
+        // Counted while it is written, so a huge value stops early instead of filling the heap.
+        const measure = (key, item) => {
+          size += typeof item === 'string' ? item.length + 2 : 8;
+          if (size > limit) throw NONE;
+          return item;
+        };
+        try {
+          json = JSONStringify(value, measure);
+        } catch (error) {
+          tooLarge = error === NONE;
+          json = undefined;
+        }
+        if (typeof json !== 'string' || json.length > limit) json = undefined;
+      }
+      return { __proto__: null, ok: true, text, json, truncated: budget.cut || tooLarge };
+    } catch (error) {
+      const reason = describe(error);
+      return {
+        __proto__: null,
+        ok: false,
+        error: {
+          __proto__: null,
+          name: 'ResultError',
+          value: 'the value of the last expression could not be displayed: ' + reason.name + (reason.value ? ': ' + reason.value : ''),
+          traceback: reason.traceback,
+        },
+      };
     }
-    return { ok: true, text: value === undefined ? undefined : show(value, 1), json, out: drain() };
   }
-  // The cell's value, displayed; a thenable (async code) is kept and reported as pending, and
-  // the host then awaits it (so a plain cell needs no asynchronous hop into the isolate).
-  let pending;
-  g.${PRELUDE_FINISH} = (value) => {
-    if (value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function') {
-      pending = Promise.resolve(value).then(settle, (error) => ({ ok: false, error: describe(error), out: drain() }));
-      return { pending: true };
+  const failed = (error) => ({ __proto__: null, ok: false, error: describe(error) });
+  async function settleLater(value) {
+    let settled;
+    try {
+      settled = await value;
+    } catch (error) {
+      return failed(error);
     }
-    return settle(value);
-  };
-  g.${PRELUDE_AWAIT} = () => {
-    const result = pending;
-    pending = undefined;
-    return result;
-  };
-  g.${PRELUDE_DRAIN} = drain;
-})();`;
+    return settle(settled);
+  }
+  // A thenable value (async code) is awaited here, so the host makes one call for any cell.
+  // The host calls it after every run that did not dispose the isolate (with no value when
+  // the run failed), so the next run's output is taken again.
+  function finish(value) {
+    more = true;
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return settle(value);
+    let then;
+    try {
+      then = value.then;
+    } catch (error) {
+      return failed(error);
+    }
+    if (typeof then !== 'function') return settle(value);
+    // From here the host polls the isolate's CPU clock: isolated-vm's timeout no longer applies.
+    ReflectApply(RefApplySync, hostWrite, [undefined, [${PRELUDE_AWAITING}, null]]);
+    return settleLater(value);
+  }
+  ReflectDefineProperty(g, '${PRELUDE_GLOBAL}', {
+    __proto__: null,
+    value: ObjectFreeze({ __proto__: null, finish }),
+    writable: false,
+    enumerable: false,
+    configurable: false,
+  });
+  return ObjectFreeze({ __proto__: null, finish, setEnv });
+})`;
 }

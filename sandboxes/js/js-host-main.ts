@@ -7,6 +7,7 @@ import { extname } from 'node:path';
 import { Piscina } from 'piscina';
 import { parseJson } from '../../core/internal/json.ts';
 import type {
+  AbortFlag,
   ControlMessage,
   HostReply,
   HostRequest,
@@ -47,6 +48,8 @@ interface SessionLink {
   pending: Map<number, (reply: SessionReply) => void>;
 }
 const sessions = new Map<string, SessionLink>();
+/** The abort flags of the runs in flight, by request id. */
+const abortFlags = new Map<number, AbortFlag>();
 
 control.onmessage = (event: unknown) => {
   const message = (event as { data: ControlMessage }).data;
@@ -72,7 +75,7 @@ async function openSession(sessionId: string): Promise<void> {
   port1.on('close', () => {
     sessions.delete(sessionId);
     for (const resolve of link.pending.values()) {
-      resolve({ execId: -1, ok: false, message: 'the session thread went away' });
+      resolve({ execId: -1, ok: false, message: 'the session thread went away', gone: true });
     }
   });
   sessions.set(sessionId, link);
@@ -90,20 +93,28 @@ async function handle(
 ): Promise<RunOutcome | undefined> {
   switch (request.type) {
     case 'run': {
-      if (request.sessionId === undefined) {
-        return (await pool.run(
-          { execId: request.id, code: request.code, timeoutMs: request.timeoutMs },
-          { name: 'runFresh' },
-        )) as RunOutcome;
-      }
-      const reply = await command(sessionOf(request.sessionId), {
-        type: 'run',
+      const link = request.sessionId === undefined ? undefined : sessionOf(request.sessionId);
+      // Shared with the thread: an abort that comes before the thread has the run stops it
+      // from starting at all (the thread is told of aborts on a broadcast channel).
+      const abort: AbortFlag = new Int32Array(new SharedArrayBuffer(4));
+      abortFlags.set(request.id, abort);
+      const task = {
         execId: request.id,
         code: request.code,
         timeoutMs: request.timeoutMs,
-      });
-      if (!reply.ok) throw new Error(reply.message);
-      return reply.execution;
+        envs: request.envs,
+        abort,
+      };
+      try {
+        if (!link) return (await pool.run(task, { name: 'runFresh' })) as RunOutcome;
+        const reply = await command(link, { type: 'run', ...task });
+        if (reply.ok) return reply.execution;
+        // The session's thread went away while it had the run: the code may have run.
+        if (reply.gone) return lostSession(reply.message);
+        throw new Error(reply.message);
+      } finally {
+        abortFlags.delete(request.id);
+      }
     }
     case 'open':
       await openSession(request.sessionId);
@@ -130,6 +141,21 @@ async function handle(
   }
 }
 
+function lostSession(reason: string): RunOutcome {
+  return {
+    results: [],
+    logs: { stdout: [], stderr: [] },
+    error: {
+      name: 'SandboxCrashed',
+      value: `the JavaScript session's thread went away while this code ran (${reason}); its state is lost and a fresh session is opened for the next call`,
+      traceback: '',
+    },
+    executionCount: null,
+    stateLost: true,
+    sessionLost: true,
+  };
+}
+
 process.on('message', (raw: unknown) => {
   const parsed = HostRequestSchema.safeParse(raw);
   if (!parsed.success) {
@@ -141,6 +167,8 @@ process.on('message', (raw: unknown) => {
   }
   const request = parsed.data;
   if (request.type === 'abort') {
+    const flag = abortFlags.get(request.id);
+    if (flag) Atomics.store(flag, 0, 1);
     control.postMessage({ type: 'abort', execId: request.id } satisfies ControlMessage);
     return;
   }

@@ -26,9 +26,23 @@ type Request = HostRequest extends infer R
 interface Pending {
   resolve: (execution: RunOutcome | undefined) => void;
   reject: (error: Error) => void;
+  /** A run: once sent, its code may have started, so a failure is its result, not a throw. */
+  run: boolean;
 }
 
 const START_TIMEOUT_MS = 30_000;
+
+/** The result of a run whose code may have started when the JS host failed it. */
+function lostRun(message: string, sessionLost = true): RunOutcome {
+  return {
+    results: [],
+    logs: { stdout: [], stderr: [] },
+    error: { name: 'SandboxCrashed', value: message, traceback: '' },
+    executionCount: null,
+    stateLost: sessionLost,
+    ...(sessionLost ? { sessionLost } : {}),
+  };
+}
 
 export class JsHostProcess {
   readonly #config: JsHostConfig;
@@ -91,7 +105,10 @@ export class JsHostProcess {
     const ready = new Promise<ChildProcess>((resolve, reject) => {
       child.on('message', (raw: unknown) => {
         const parsed = HostReplySchema.safeParse(raw);
-        if (!parsed.success) return;
+        if (!parsed.success) {
+          this.#unreadable(raw, parsed.error.message);
+          return;
+        }
         if (parsed.data.type === 'ready') {
           resolve(child);
           return;
@@ -111,7 +128,15 @@ export class JsHostProcess {
         const why = signal ? `signal ${signal}` : `code ${String(code)}`;
         reject(new SandboxUnavailableError({ message: `the JS host exited (${why})` }));
         for (const pending of this.#pending.values()) {
-          pending.reject(new SandboxCrashedError({ message: `the JS host exited (${why})` }));
+          if (pending.run) {
+            pending.resolve(
+              lostRun(
+                `the JS host process exited while this code ran (${why}); its state is lost and a fresh one starts for the next call`,
+              ),
+            );
+          } else {
+            pending.reject(new SandboxCrashedError({ message: `the JS host exited (${why})` }));
+          }
         }
         this.#pending.clear();
         for (const listener of this.#onExit) listener(generation);
@@ -136,6 +161,21 @@ export class JsHostProcess {
     this.#pending.delete(message.id);
     if (message.ok) pending.resolve(message.execution);
     else pending.reject(new SandboxCrashedError({ message: message.message }));
+  }
+
+  /** A reply that fails its schema still ends its request, rather than leave it waiting. */
+  #unreadable(raw: unknown, why: string): void {
+    const id = (raw as { id?: unknown } | null)?.id;
+    const pending = typeof id === 'number' ? this.#pending.get(id) : undefined;
+    if (!pending || typeof id !== 'number') return;
+    this.#pending.delete(id);
+    if (pending.run) {
+      pending.resolve(lostRun(`the JS host sent a result that could not be read (${why})`, false));
+    } else {
+      pending.reject(
+        new SandboxCrashedError({ message: `the JS host sent an unreadable reply: ${why}` }),
+      );
+    }
   }
 
   async #callHost(name: string, argsJson: string): Promise<string> {
@@ -165,7 +205,11 @@ export class JsHostProcess {
     });
     try {
       return await new Promise<RunOutcome | undefined>((resolve, reject) => {
-        this.#pending.set(id, { resolve, reject });
+        if (!child.connected) {
+          reject(new SandboxUnavailableError({ message: 'the JS host exited' }));
+          return;
+        }
+        this.#pending.set(id, { resolve, reject, run: request.type === 'run' });
         child.send({ ...request, id });
       });
     } finally {

@@ -10,6 +10,7 @@ export const JsLimitsSchema = z.object({
   wallTimeLimitMs: z.number().int().positive(),
   maxOutputChars: z.number().int().nonnegative(),
   allowWasm: z.boolean(),
+  allowSharedArrayBuffer: z.boolean(),
 });
 
 /** What the child is started with (its argv), and what each pool thread gets as workerData. */
@@ -34,6 +35,8 @@ export const HostRequestSchema = z.discriminatedUnion('type', [
     code: z.string(),
     sessionId: sessionId.optional(),
     timeoutMs: z.number().int().positive().optional(),
+    /** This call's environment, over the session's. */
+    envs: z.record(z.string(), z.string()).optional(),
   }),
   z.object({ type: z.literal('open'), id, sessionId }),
   z.object({ type: z.literal('close'), id, sessionId }),
@@ -55,7 +58,11 @@ export const HostReplySchema = z.union([
     type: z.literal('reply'),
     id,
     ok: z.literal(true),
-    execution: ExecutionSchema.extend({ stateLost: z.boolean() }).optional(),
+    execution: ExecutionSchema.extend({
+      stateLost: z.boolean(),
+      aborted: z.enum(['before-start', 'during']).optional(),
+      sessionLost: z.boolean().optional(),
+    }).optional(),
   }),
   z.object({ type: z.literal('reply'), id, ok: z.literal(false), message: z.string() }),
   z.object({ type: z.literal('host-call'), callId: id, name: z.string(), argsJson: z.string() }),
@@ -67,19 +74,37 @@ export type HostReply =
   | { type: 'reply'; id: number; ok: false; message: string }
   | { type: 'host-call'; callId: number; name: string; argsJson: string };
 
-/** The result of one run as it travels back: an Execution, plus whether the state was lost. */
-export type RunOutcome = Execution & { stateLost: boolean };
+/** The result of one run as it travels back: an Execution, and what the caller must know. */
+export type RunOutcome = Execution & {
+  stateLost: boolean;
+  /** An abort stopped the run: before its code started (nothing ran) or while it ran. */
+  aborted?: 'before-start' | 'during';
+  /** The session itself is gone from the JS host (its thread went away): open it again. */
+  sessionLost?: boolean;
+};
+
+/** A run's abort flag: one Int32 the child's main thread sets, read by the pool thread. */
+export type AbortFlag = Int32Array;
+
+/** A run as a pool thread gets it (as a piscina task, or on a session's port). */
+export interface RunTask {
+  execId: number;
+  code: string;
+  timeoutMs?: number | undefined;
+  envs?: Record<string, string> | undefined;
+  abort: AbortFlag;
+}
 
 /** Messages on a session's port (child main thread → pool thread) and their replies. */
 export type SessionCommand =
-  | { type: 'run'; execId: number; code: string; timeoutMs?: number | undefined }
+  | ({ type: 'run' } & RunTask)
   | { type: 'restart'; execId: number }
   | { type: 'set-envs'; execId: number; envs: Record<string, string> }
   | { type: 'close'; execId: number };
 
 export type SessionReply =
   | { execId: number; ok: true; execution?: RunOutcome }
-  | { execId: number; ok: false; message: string };
+  | { execId: number; ok: false; message: string; gone?: true };
 
 /** Messages on the control channel shared by the child's threads. */
 export type ControlMessage =

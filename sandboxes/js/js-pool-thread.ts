@@ -8,6 +8,7 @@ import type {
   ControlMessage,
   JsHostConfig,
   RunOutcome,
+  RunTask,
   SessionCommand,
   SessionReply,
 } from './js-host-protocol.ts';
@@ -53,24 +54,32 @@ function newRunner(): IsolateRunner {
 
 const idle: IsolateRunner[] = [];
 
+/** What a run aborted before its turn gives back: nothing ran, nothing was lost. */
+const NOT_STARTED: RunOutcome = {
+  results: [],
+  logs: { stdout: [], stderr: [] },
+  error: null,
+  executionCount: null,
+  stateLost: false,
+  aborted: 'before-start',
+};
+
 async function runTracked(
   runner: IsolateRunner,
-  { execId, code, timeoutMs }: { execId: number; code: string; timeoutMs?: number | undefined },
+  { execId, code, timeoutMs, envs, abort }: RunTask,
 ): Promise<RunOutcome> {
+  // Set by the child's main thread when the abort came before this thread had the run.
+  if (Atomics.load(abort, 0) !== 0) return NOT_STARTED;
   running.set(execId, runner);
   try {
-    return await runner.run({ code, timeoutMs });
+    return await runner.run({ code, timeoutMs, envs });
   } finally {
     running.delete(execId);
   }
 }
 
 /** Piscina task: one stateless execution in a new context. */
-export async function runFresh(task: {
-  execId: number;
-  code: string;
-  timeoutMs?: number | undefined;
-}): Promise<RunOutcome> {
+export async function runFresh(task: RunTask): Promise<RunOutcome> {
   const runner = idle.pop() ?? newRunner();
   let outcome: RunOutcome;
   try {
@@ -79,10 +88,11 @@ export async function runFresh(task: {
     // The next call must not see this one's globals: its context goes now.
     runner.reset();
   }
+  // Reused only when nothing of this call can still run in it (see IsolateRunner).
   if (
     idle.length < config.freshIsolatesPerThread &&
     runner.uses < config.isolateReuse &&
-    !runner.isDisposed
+    runner.reusable
   ) {
     idle.push(runner);
     // Make the next call's context once this reply is on its way, so a call that finds the

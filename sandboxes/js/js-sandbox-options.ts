@@ -7,10 +7,13 @@ export const DEFAULT_JS_MEMORY_LIMIT_MB = 64;
 export const DEFAULT_JS_CPU_TIME_LIMIT_MS = 5_000;
 /** Wall-clock time one execution may take, awaits included (a promise that never settles). */
 export const DEFAULT_JS_WALL_TIME_LIMIT_MS = 10_000;
-/** Console output kept per execution; the rest is dropped and `truncated` set. */
+/**
+ * Console output kept per execution, in characters (also the cap on the text and JSON of the
+ * cell's value); the rest is cut, `truncated` set and a notice added to stderr.
+ */
 export const DEFAULT_JS_MAX_OUTPUT_CHARS = 1_000_000;
 /** Idle isolates a thread keeps ready for fresh (stateless) executions. */
-export const DEFAULT_JS_FRESH_ISOLATES_PER_THREAD = 2;
+export const DEFAULT_JS_FRESH_ISOLATES_PER_THREAD = 4;
 /** A fresh-execution isolate is replaced after this many uses, so its heap never grows old. */
 export const DEFAULT_JS_ISOLATE_REUSE = 1_000;
 
@@ -31,6 +34,13 @@ export interface JsLimits {
    * @default false
    */
   allowWasm: boolean;
+  /**
+   * SharedArrayBuffer and Atomics.waitAsync (a timer on shared memory) are removed unless
+   * allowed; Atomics.wait is always removed (it would block the isolate's thread). With
+   * `allowWasm`, shared WebAssembly memory still gives a SharedArrayBuffer.
+   * @default false
+   */
+  allowSharedArrayBuffer: boolean;
 }
 
 export const DEFAULT_JS_LIMITS: JsLimits = {
@@ -39,6 +49,7 @@ export const DEFAULT_JS_LIMITS: JsLimits = {
   wallTimeLimitMs: DEFAULT_JS_WALL_TIME_LIMIT_MS,
   maxOutputChars: DEFAULT_JS_MAX_OUTPUT_CHARS,
   allowWasm: false,
+  allowSharedArrayBuffer: false,
 };
 
 export interface JsSandboxProviderOptions {

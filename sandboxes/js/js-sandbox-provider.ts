@@ -5,7 +5,12 @@ import type {
   SandboxInfo,
   SandboxProvider,
 } from '../../core/index.ts';
-import { InvalidArgumentError, SandboxClosedError, throwIfAborted } from '../../core/index.ts';
+import {
+  AbortedError,
+  InvalidArgumentError,
+  SandboxClosedError,
+  throwIfAborted,
+} from '../../core/index.ts';
 import { JsHostProcess } from './js-host-process.ts';
 import type { JsSandboxProviderOptions } from './js-sandbox-options.ts';
 import {
@@ -74,7 +79,10 @@ export class JsSandboxProvider implements SandboxProvider {
     this.#host.kill('SIGKILL');
   }
 
-  /** Runs code in a fresh context: nothing is kept between calls. */
+  /**
+   * Runs code in a fresh context: nothing is kept between calls. Aborting stops the code
+   * (its isolate is disposed) and throws AbortedError.
+   */
   async run({
     code,
     timeoutMs,
@@ -87,12 +95,28 @@ export class JsSandboxProvider implements SandboxProvider {
   }): Promise<Execution> {
     if (this.#closed)
       throw new SandboxClosedError({ message: 'the JS sandbox provider is closed' });
+    throwIfAborted(signal, 'The execution');
     const outcome = await this.#host.request(
       { type: 'run', code, ...(timeoutMs === undefined ? {} : { timeoutMs }) },
       signal,
     );
     if (!outcome) throw new SandboxClosedError({ message: 'the JS host gave no execution' });
-    const { stateLost: _stateLost, ...execution } = outcome;
+    if (signal?.aborted) {
+      throw new AbortedError({
+        message:
+          outcome.aborted === 'before-start'
+            ? 'The execution was aborted before it started'
+            : 'The execution was aborted; its isolate was disposed',
+        cause: signal.reason,
+      });
+    }
+    // A fresh call keeps no state, so there is none to lose.
+    const {
+      stateLost: _stateLost,
+      aborted: _aborted,
+      sessionLost: _sessionLost,
+      ...execution
+    } = outcome;
     return execution;
   }
 

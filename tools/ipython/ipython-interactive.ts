@@ -13,10 +13,13 @@ import {
   ActionStatusCode,
   createActionReturn,
   DEFAULT_EXECUTION_TIMEOUT_MS,
+  DEFAULT_MAX_CODE_BYTES,
+  DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
   DEFAULT_SESSION_ID,
   defineTool,
   SandboxClosedError,
 } from '../../core/index.ts';
+import { checkDefaultTimeout, refusedCall } from './call-limits.ts';
 import type { ImageOutput } from './execution-result.ts';
 import {
   DEFAULT_IMAGE_OUTPUT,
@@ -41,6 +44,10 @@ export interface IPythonToolOptions {
   images?: ImageOutput;
   /** Tool name the model calls. */
   name?: string;
+  /** Code of one call, in UTF-8 bytes; larger code is an ARGS_ERROR, not run. @default DEFAULT_MAX_CODE_BYTES */
+  maxCodeBytes?: number;
+  /** The longest `timeout` a call may ask for; a longer one is an ARGS_ERROR. @default DEFAULT_MAX_EXECUTION_TIMEOUT_MS */
+  maxExecutionTimeoutMs?: number;
 }
 
 /** For interpreters of other languages built on this class (the JavaScript one). */
@@ -50,6 +57,8 @@ export interface InterpreterToolText {
   codeDescription: string;
   /** What the model hears when its session was closed. */
   sessionClosedMessage: string;
+  /** Takes the code out of what the model sent. @default extractCode (Lagent's, for Python) */
+  extractCode?: (text: string) => string;
 }
 
 const PYTHON_TEXT: InterpreterToolText = {
@@ -85,8 +94,11 @@ export class IPythonInteractive implements Action {
       timeoutMs: DEFAULT_EXECUTION_TIMEOUT_MS,
       maxOutputChars: DEFAULT_MAX_OUTPUT_CHARS,
       images: DEFAULT_IMAGE_OUTPUT,
+      maxCodeBytes: DEFAULT_MAX_CODE_BYTES,
+      maxExecutionTimeoutMs: DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
       ...options,
     };
+    checkDefaultTimeout(this.#options);
     this.#tool = defineTool({
       name,
       description: text.description,
@@ -132,11 +144,13 @@ export class IPythonInteractive implements Action {
     signal?: AbortSignal | undefined;
     emit?: ToolContext['emit'];
   }): Promise<ActionReturn> {
+    const refused = refusedCall({ name: this.name, command, timeoutMs, limits: this.#options });
+    if (refused) return refused;
     const sandbox = await this.#sandbox(sessionId);
     let execution: Execution;
     try {
       execution = await sandbox.runCode({
-        code: extractCode(command),
+        code: (this.#text.extractCode ?? extractCode)(command),
         timeoutMs,
         ...(signal === undefined ? {} : { signal }),
         ...streamTo(emit),

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import type { Action, ActionReturn } from '../../core/index.ts';
-import { DEFAULT_EXECUTION_TIMEOUT_MS, defineTool } from '../../core/index.ts';
+import {
+  DEFAULT_EXECUTION_TIMEOUT_MS,
+  DEFAULT_MAX_CODE_BYTES,
+  DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
+  defineTool,
+} from '../../core/index.ts';
+import { checkDefaultTimeout, refusedCall } from './call-limits.ts';
 import type { IPythonToolOptions } from './ipython-interactive.ts';
 import {
   DEFAULT_IMAGE_OUTPUT,
@@ -25,7 +31,11 @@ export function createIPythonInterpreter({
   timeoutMs = DEFAULT_EXECUTION_TIMEOUT_MS,
   maxOutputChars = DEFAULT_MAX_OUTPUT_CHARS,
   images = DEFAULT_IMAGE_OUTPUT,
+  maxCodeBytes = DEFAULT_MAX_CODE_BYTES,
+  maxExecutionTimeoutMs = DEFAULT_MAX_EXECUTION_TIMEOUT_MS,
 }: IPythonToolOptions): Action {
+  checkDefaultTimeout({ timeoutMs, maxExecutionTimeoutMs });
+  const limits = { maxCodeBytes, maxExecutionTimeoutMs };
   return defineTool({
     name,
     description:
@@ -33,11 +43,14 @@ export function createIPythonInterpreter({
       'Nothing is kept between calls. Figures are returned as images.',
     parameters,
     execute: async ({ command, timeout }, { signal, emit }): Promise<ActionReturn> => {
+      const callTimeoutMs = timeout === undefined ? timeoutMs : timeout * 1000;
+      const refused = refusedCall({ name, command, timeoutMs: callTimeoutMs, limits });
+      if (refused) return refused;
       const sandbox = await sandboxes.create(signal === undefined ? {} : { signal });
       try {
         const execution = await sandbox.runCode({
           code: extractCode(command),
-          timeoutMs: timeout === undefined ? timeoutMs : timeout * 1000,
+          timeoutMs: callTimeoutMs,
           ...(signal === undefined ? {} : { signal }),
           ...streamTo(emit),
         });

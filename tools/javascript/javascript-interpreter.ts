@@ -1,5 +1,6 @@
 import type { IPythonToolOptions, InterpreterToolText } from '../ipython/ipython-interactive.ts';
 import { IPythonInteractive } from '../ipython/ipython-interactive.ts';
+import { extractJavaScript } from './extract-javascript.ts';
 
 /** What the model hears when its JavaScript session was closed. */
 export const JS_SESSION_CLOSED_MESSAGE =
@@ -12,6 +13,8 @@ const JAVASCRIPT_TEXT: InterpreterToolText = {
     '(no require, process, fs or network); functions offered by the host are on `host`.',
   codeDescription: 'JavaScript code snippet',
   sessionClosedMessage: JS_SESSION_CLOSED_MESSAGE,
+  // Lagent's extraction is for Python: it would run only a template literal out of the code.
+  extractCode: extractJavaScript,
 };
 
 /**

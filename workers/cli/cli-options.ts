@@ -17,6 +17,14 @@ export function integerAtLeast(min: number): (value: string) => number {
 export const positiveInteger = integerAtLeast(1);
 export const nonNegativeInteger = integerAtLeast(0);
 
+/** A finite number of at least 0 (fractions allowed: `--cpus 0.5`). */
+export function nonNegativeNumber(value: string): number {
+  const number = Number(value);
+  if (value.trim() === '' || !Number.isFinite(number) || number < 0)
+    throw new InvalidArgumentError('expected a number of at least 0');
+  return number;
+}
+
 /** Where a command finds the queue. */
 export interface QueueFlags {
   redisUrl?: string;

@@ -3,7 +3,9 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Action } from '../../core/index.ts';
+import { DEFAULT_MAX_CODE_BYTES, DEFAULT_MAX_EXECUTION_TIMEOUT_MS } from '../../core/index.ts';
 import type { ContainerRuntime, SandboxMount } from '../../sandboxes/index.ts';
+import { DEFAULT_SANDBOX_LIMITS } from '../../sandboxes/index.ts';
 import { connectRedis } from '../queue/redis-connection.ts';
 import { DEFAULT_REDIS_URL } from '../queue/redis-keys.ts';
 import {
@@ -17,7 +19,12 @@ import {
   createWorkerRunner,
   DEFAULT_WORKER_TOOLS,
 } from '../queue/worker-runner.ts';
-import { integerAtLeast, nonNegativeInteger, positiveInteger } from './cli-options.ts';
+import {
+  integerAtLeast,
+  nonNegativeInteger,
+  nonNegativeNumber,
+  positiveInteger,
+} from './cli-options.ts';
 import { loadToolModules } from './tool-modules.ts';
 
 interface WorkerCommandOptions {
@@ -32,6 +39,9 @@ interface WorkerCommandOptions {
   poolSize: number;
   maxSessions: number;
   memoryMb: number;
+  cpus: number;
+  maxCodeBytes?: number;
+  maxTimeoutMs?: number;
   sandboxPrefix?: string;
   mount: SandboxMount[];
   healthPort?: number;
@@ -155,6 +165,22 @@ export function registerWorkerCommand(program: Command): void {
     .option('--pool-size <n>', 'warm sandboxes kept ready', nonNegativeInteger, 2)
     .option('--max-sessions <n>', 'sandbox sessions at most', positiveInteger, 32)
     .option('--memory-mb <n>', 'memory per sandbox', positiveInteger, 512)
+    .option(
+      '--cpus <n>',
+      'CPU quota per sandbox, in cores (0: none)',
+      nonNegativeNumber,
+      DEFAULT_SANDBOX_LIMITS.cpus,
+    )
+    .option(
+      '--max-code-bytes <n>',
+      `largest code a request may send (default ${DEFAULT_MAX_CODE_BYTES})`,
+      positiveInteger,
+    )
+    .option(
+      '--max-timeout-ms <ms>',
+      `longest timeoutMs a request may ask for (default ${DEFAULT_MAX_EXECUTION_TIMEOUT_MS})`,
+      positiveInteger,
+    )
     .option('--sandbox-prefix <prefix>', 'sandbox container names start with this')
     .option(
       MOUNT_FLAG,
@@ -191,11 +217,18 @@ export function registerWorkerCommand(program: Command): void {
         tools: options.tools,
         extraTools,
         threadTools: options.threadTool.map((module) => ({ module })),
+        limits: {
+          ...(options.maxCodeBytes === undefined ? {} : { maxCodeBytes: options.maxCodeBytes }),
+          ...(options.maxTimeoutMs === undefined
+            ? {}
+            : { maxExecutionTimeoutMs: options.maxTimeoutMs }),
+        },
         sandbox: {
           runtime: options.runtime,
           poolSize: options.poolSize,
           maxSessions: options.maxSessions,
           memoryMb: options.memoryMb,
+          cpus: options.cpus,
           ...(options.sandboxPrefix === undefined ? {} : { namePrefix: options.sandboxPrefix }),
           ...(options.mount.length === 0 ? {} : { mounts: options.mount }),
           onError: (error) => logger.warn({ error: String(error) }, 'sandbox pool'),

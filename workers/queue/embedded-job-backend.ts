@@ -93,7 +93,7 @@ export class EmbeddedJobBackend implements JobBackend {
         message: `Job id ${JSON.stringify(jobId.slice(0, 60))} is not valid: use letters, digits, _ - . (at most 200), not only digits`,
       });
     }
-    const request = parseJobRequest(input);
+    const request = parseJobRequest(input, this.#runner.limits);
     const id = jobId ?? randomUUID();
     if (this.#jobs.has(id)) return id; // an id runs once
     if (this.#queue.length >= this.#maxQueueLength) {

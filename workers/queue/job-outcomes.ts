@@ -1,6 +1,32 @@
 import type { ActionReturn, Execution } from '../../core/index.ts';
-import { ActionStatusCode, ActionValidCode, createActionReturn } from '../../core/index.ts';
+import {
+  ActionStatusCode,
+  ActionValidCode,
+  argumentsProblem,
+  createActionReturn,
+  DEFAULT_MAX_ARGUMENT_DEPTH,
+} from '../../core/index.ts';
 import type { JobResult, JobStatus, ParsedJobRequest } from './job-schema.ts';
+
+/**
+ * A call's arguments are repeated in its outcome's `args` up to this size; larger ones are
+ * not (the outcome names the tool only), so a result is never a copy of a large request.
+ */
+export const MAX_ECHOED_ARGUMENT_BYTES = 16 * 1024;
+
+/** The `args` of an outcome: the call's name, and its arguments when they are small. */
+function echoedArgs(request: ParsedJobRequest | undefined): Record<string, unknown> {
+  if (request?.kind !== 'tool-call') return {};
+  const { name, parameters } = request.call;
+  const large = argumentsProblem({
+    value: parameters,
+    limits: {
+      maxArgumentBytes: MAX_ECHOED_ARGUMENT_BYTES,
+      maxArgumentDepth: DEFAULT_MAX_ARGUMENT_DEPTH,
+    },
+  });
+  return large ? { name } : { name, parameters };
+}
 
 /** What the caller (and the model) reads for each way a job can end other than completing. */
 export const OUTCOME_MESSAGES: Readonly<Record<Exclude<JobStatus, 'completed'>, string>> = {
@@ -45,10 +71,7 @@ export function outcomeResult({
   const message = detail ? `${OUTCOME_MESSAGES[status]} ${detail}` : OUTCOME_MESSAGES[status];
   const actionReturn = (): ActionReturn =>
     createActionReturn({
-      args:
-        request?.kind === 'tool-call'
-          ? { name: request.call.name, parameters: request.call.parameters }
-          : {},
+      args: echoedArgs(request),
       type: request?.kind === 'tool-call' ? request.call.name : null,
       errmsg: message,
       state: ActionStatusCode.API_ERROR,

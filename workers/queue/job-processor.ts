@@ -2,7 +2,7 @@ import type { Job, Queue } from 'bullmq';
 import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { PlatformError, ValidationError } from '../../core/index.ts';
+import { PlatformError } from '../../core/index.ts';
 import type { JobRunner } from './job-runner.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobStatus } from './job-schema.ts';
@@ -130,10 +130,11 @@ export class JobProcessor {
 
   async #envelope(job: Job, jobId: string): Promise<JobEnvelope> {
     try {
-      return parseJobEnvelope(job.data);
+      return parseJobEnvelope(job.data, this.#options.runner.limits);
     } catch (error) {
-      // A job no worker can read fails alone, at once, and its submitter hears why.
-      const reason = error instanceof ValidationError ? error.message : String(error);
+      // A job no worker can read, or over this worker's limits, fails alone, at once, unrun,
+      // and its submitter hears why.
+      const reason = PlatformError.isInstance(error) ? error.message : String(error);
       await storeVerdict(this.#options.redis, this.#options.keys, {
         result: outcomeResult({
           jobId,

@@ -1,14 +1,23 @@
 import type {
   ActionExecutor,
   Execution,
+  RequestLimits,
   Sandbox,
   SandboxProvider,
   ToolEvent,
 } from '../../core/index.ts';
-import { AbortedError, PlatformError, SandboxClosedError, withDeadline } from '../../core/index.ts';
+import {
+  AbortedError,
+  InvalidArgumentError,
+  PlatformError,
+  resolveRequestLimits,
+  SandboxClosedError,
+  withDeadline,
+} from '../../core/index.ts';
 import { SESSION_CLOSED_MESSAGE, streamTo } from '../../tools/index.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobResult } from './job-schema.ts';
+import { checkJobRequestLimits } from './job-schema.ts';
 
 /** Time a job may run when its request sets none. */
 export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
@@ -25,6 +34,13 @@ export interface JobRunnerOptions {
   sandboxes?: SandboxProvider;
   /** @default DEFAULT_JOB_TIMEOUT_MS */
   defaultTimeoutMs?: number;
+  /**
+   * What a job may ask for: code and argument sizes, argument depth, and the longest
+   * `timeoutMs` (maxExecutionTimeoutMs). A job over them is refused, never clamped: it ends
+   * `failed` with the reason and does not run. Workers and the embedded backend check jobs
+   * against these. @default DEFAULT_REQUEST_LIMITS
+   */
+  limits?: Partial<RequestLimits>;
   /** Closed with the runner, after its sessions (the sandbox provider, a thread pool). */
   resources?: readonly { close(): Promise<void> }[];
 }
@@ -44,6 +60,7 @@ export interface RunJobOptions {
  */
 export class JobRunner {
   readonly executor: ActionExecutor;
+  readonly limits: Readonly<RequestLimits>;
   readonly #sandboxes: SandboxProvider | undefined;
   readonly #defaultTimeoutMs: number;
   readonly #sessions = new Map<string, Promise<Sandbox>>();
@@ -54,7 +71,14 @@ export class JobRunner {
     sandboxes,
     defaultTimeoutMs = DEFAULT_JOB_TIMEOUT_MS,
     resources = [],
+    limits = {},
   }: JobRunnerOptions) {
+    this.limits = Object.freeze(resolveRequestLimits(limits));
+    if (defaultTimeoutMs > this.limits.maxExecutionTimeoutMs) {
+      throw new InvalidArgumentError({
+        message: `defaultTimeoutMs (${defaultTimeoutMs}) is longer than maxExecutionTimeoutMs (${this.limits.maxExecutionTimeoutMs})`,
+      });
+    }
     this.executor = executor;
     this.#resources = resources;
     this.#sandboxes = sandboxes;
@@ -63,6 +87,8 @@ export class JobRunner {
 
   async run({ jobId, envelope, workerId, signal, emit }: RunJobOptions): Promise<JobResult> {
     const { request, sessionKey } = envelope;
+    // Whoever queued it (another submitter, raw BullMQ) may not have checked it.
+    checkJobRequestLimits(request, this.limits);
     const timeoutMs = request.timeoutMs ?? this.#defaultTimeoutMs;
     const deadline = AbortSignal.timeout(
       request.kind === 'run-code' ? timeoutMs + RUN_CODE_BACKSTOP_MS : timeoutMs,

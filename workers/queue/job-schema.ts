@@ -1,14 +1,39 @@
 import { z } from 'zod';
-import type { ActionReturn, Execution } from '../../core/index.ts';
-import { ActionReturnSchema, ExecutionSchema, ValidationError } from '../../core/index.ts';
+import type { ActionReturn, Execution, RequestLimits } from '../../core/index.ts';
+import {
+  ActionReturnSchema,
+  checkArguments,
+  checkCode,
+  checkEnvs,
+  checkSessionId,
+  checkTimeout,
+  ExecutionSchema,
+  isPlainObject,
+  resolveRequestLimits,
+  ValidationError,
+} from '../../core/index.ts';
 
 // Everything that crosses the queue is plain JSON, validated where it is read: a worker
 // validates the jobs it takes, a submitter the results and events it receives.
+// A request is also checked against the request limits (core's RequestLimits): by the
+// submitter with its own, by the worker with its runner's; sizes and depth before the schema
+// walks the value (it recurses), the rest after.
+
+/** A tool's name as a call gives it (`Tool`, `Tool.api`). */
+export const MAX_TOOL_NAME_LENGTH = 256;
+/** A model's id for a tool call. */
+export const MAX_TOOL_CALL_ID_LENGTH = 256;
+/** `<scope>:<sessionId>` of an envelope. */
+export const MAX_SESSION_KEY_LENGTH = 1024;
 
 /** A tool call, routed by name like the ActionExecutor routes it. */
 export const ToolCallRequestSchema = z.object({
   kind: z.literal('tool-call'),
-  call: z.object({ name: z.string().min(1), parameters: z.json(), id: z.string().optional() }),
+  call: z.object({
+    name: z.string().min(1).max(MAX_TOOL_NAME_LENGTH),
+    parameters: z.json(),
+    id: z.string().max(MAX_TOOL_CALL_ID_LENGTH).optional(),
+  }),
   sessionId: z.string().optional(),
   timeoutMs: z.number().int().positive().optional(),
 });
@@ -34,7 +59,7 @@ export type ParsedJobRequest = z.output<typeof JobRequestSchema>;
 export const JobEnvelopeSchema = z.object({
   request: JobRequestSchema,
   /** The session's key across submitters: `<scope>:<sessionId>`. */
-  sessionKey: z.string().optional(),
+  sessionKey: z.string().max(MAX_SESSION_KEY_LENGTH).optional(),
   submittedAt: z.number(),
   /** The submitter's clock: the job must start by then, or it ends `expired` unrun. */
   deadlineAt: z.number().optional(),
@@ -93,16 +118,58 @@ function issues(error: z.ZodError): string[] {
   return error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
 }
 
-export function parseJobRequest(value: unknown): ParsedJobRequest {
+/** Sizes and depth of a request not yet validated: cheap, and safe on any value. */
+function checkRawRequestLimits(value: unknown, limits: RequestLimits): void {
+  if (!isPlainObject(value)) return;
+  if (typeof value['code'] === 'string') checkCode({ code: value['code'], ...limits });
+  if (isPlainObject(value['call'])) {
+    checkArguments({ value: value['call']['parameters'], limits, what: 'The call arguments' });
+  }
+  // Counted before the schema walks a record of any size.
+  if (isPlainObject(value['envs'])) checkEnvs(value['envs']);
+}
+
+/**
+ * Checks a valid request against the limits: RequestLimitError for code, arguments, envs
+ * or a timeout over them, InvalidArgumentError for a bad session id or envs name.
+ */
+export function checkJobRequestLimits(
+  request: ParsedJobRequest,
+  limits: RequestLimits = resolveRequestLimits(),
+): void {
+  checkRawRequestLimits(request, limits);
+  checkRequestFields(request, limits);
+}
+
+function checkRequestFields(request: ParsedJobRequest, limits: RequestLimits): void {
+  if (request.sessionId !== undefined) checkSessionId(request.sessionId);
+  if (request.timeoutMs !== undefined) checkTimeout({ timeoutMs: request.timeoutMs, ...limits });
+}
+
+/**
+ * A request, validated: ValidationError when it is not a request; RequestLimitError or
+ * InvalidArgumentError when it is one over the limits (see checkJobRequestLimits).
+ */
+export function parseJobRequest(
+  value: unknown,
+  limits: Partial<RequestLimits> = {},
+): ParsedJobRequest {
+  const resolved = resolveRequestLimits(limits);
+  checkRawRequestLimits(value, resolved);
   const parsed = JobRequestSchema.safeParse(value);
   if (!parsed.success)
     throw new ValidationError({ subject: 'job request', issues: issues(parsed.error) });
+  checkRequestFields(parsed.data, resolved);
   return parsed.data;
 }
 
-export function parseJobEnvelope(value: unknown): JobEnvelope {
+/** A job as a worker reads it, its request checked like parseJobRequest's. */
+export function parseJobEnvelope(value: unknown, limits: Partial<RequestLimits> = {}): JobEnvelope {
+  const resolved = resolveRequestLimits(limits);
+  if (isPlainObject(value)) checkRawRequestLimits(value['request'], resolved);
   const parsed = JobEnvelopeSchema.safeParse(value);
   if (!parsed.success) throw new ValidationError({ subject: 'job', issues: issues(parsed.error) });
+  checkRequestFields(parsed.data.request, resolved);
   return parsed.data;
 }
 

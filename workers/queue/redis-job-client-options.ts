@@ -1,3 +1,5 @@
+import type { RequestLimits } from '../../core/index.ts';
+import { resolveRequestLimits } from '../../core/index.ts';
 import { DEFAULT_IDEMPOTENCY_WINDOW_MS, DEFAULT_RESULT_TTL_MS } from './job-backend.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS, DEFAULT_REQUEST_TIMEOUT_MS } from './redis-connection.ts';
 
@@ -35,13 +37,20 @@ export interface RedisJobClientOptions {
   idempotencyWindowMs?: number;
   /** Results of jobs with a random id are kept this long. @default DEFAULT_RESULT_TTL_MS */
   resultTtlMs?: number;
+  /**
+   * What a request may hold (code and argument sizes, argument depth, the longest
+   * `timeoutMs`): one over them is refused at submit (RequestLimitError) and nothing is
+   * written to Redis. Set them like the workers' (JobRunner `limits`), which check again.
+   * @default DEFAULT_REQUEST_LIMITS
+   */
+  limits?: Partial<RequestLimits>;
   /** Aborts connecting. */
   signal?: AbortSignal;
 }
 
 export type ResolvedRedisJobClientOptions = Required<
-  Omit<RedisJobClientOptions, 'redisUrl' | 'queueName' | 'sessionScope' | 'signal'>
->;
+  Omit<RedisJobClientOptions, 'redisUrl' | 'queueName' | 'sessionScope' | 'signal' | 'limits'>
+> & { limits: Readonly<RequestLimits> };
 
 /** Every option with its default. */
 export function resolveRedisJobClientOptions(
@@ -56,5 +65,6 @@ export function resolveRedisJobClientOptions(
     requestTimeoutMs: options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     idempotencyWindowMs: options.idempotencyWindowMs ?? DEFAULT_IDEMPOTENCY_WINDOW_MS,
     resultTtlMs: options.resultTtlMs ?? DEFAULT_RESULT_TTL_MS,
+    limits: Object.freeze(resolveRequestLimits(options.limits)),
   };
 }

@@ -154,7 +154,7 @@ export class RedisJobClient implements JobBackend {
           message: `Job id ${JSON.stringify(jobId.slice(0, 60))} is not valid: use letters, digits, _ - . (at most 200), not only digits`,
         });
       }
-      const request = parseJobRequest(input);
+      const request = parseJobRequest(input, this.#options.limits);
       const sessionKey =
         request.sessionId === undefined ? undefined : `${this.sessionScope}:${request.sessionId}`;
       const submit = async () => {

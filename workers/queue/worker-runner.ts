@@ -1,4 +1,4 @@
-import type { Action } from '../../core/index.ts';
+import type { Action, RequestLimits } from '../../core/index.ts';
 import { ActionExecutor } from '../../core/index.ts';
 import type {
   DockerSandboxProviderOptions,
@@ -47,6 +47,8 @@ export interface WorkerRunnerOptions {
   maxThreads?: number;
   /** Tools of your own, run in the worker's main thread (they must not block it). */
   extraTools?: readonly Action[];
+  /** What a request may ask for (code size, deadline, ...). @default DEFAULT_REQUEST_LIMITS */
+  limits?: Partial<RequestLimits>;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function createWorkerRunner({
   threadTools = [],
   maxThreads,
   extraTools = [],
+  limits = {},
 }: WorkerRunnerOptions = {}): Promise<JobRunner> {
   const sandboxes = await DockerSandboxProvider.start({ handleExitSignals: false, ...sandbox });
   const threads =
@@ -90,6 +93,7 @@ export async function createWorkerRunner({
   return new JobRunner({
     executor: new ActionExecutor({ actions }),
     sandboxes,
+    limits,
     resources: [...(threads ? [threads] : []), ...(jsSandboxes ? [jsSandboxes] : []), sandboxes],
   });
 }

@@ -1,14 +1,20 @@
 """Sandbox driver: runs an IPython kernel and relays it to the host.
 
 The host talks to this process through the container's stdin and stdout (Docker's attach
-stream), one JSON object per line, so no port or socket is shared with the host. Towards the
+stream), one JSON object per line, so no port or socket is shared with the host; the channel
+relay (channel_relay.py) holds those pipes and passes them on over a socket. Towards the
 kernel it speaks the Jupyter messaging protocol over ZeroMQ on local IPC sockets.
 
 Everything here runs as the sandbox user, next to the user's code: the host treats what this
-process says as untrusted and enforces every limit and deadline itself.
+process says as untrusted and enforces every limit and deadline itself. The driver makes
+itself non-dumpable first, so the user's code (same user) cannot open its descriptors or
+write its memory through /proc.
 """
 
 import base64
+import collections
+import ctypes
+import errno
 import json
 import os
 import shutil
@@ -16,10 +22,16 @@ import signal
 
 import zmq
 
-from driver_io import Channel, Commands
+from driver_io import Channel, Commands, channel_fds
 from kernel_process import RUNTIME_DIR, WORKDIR, Kernel, kill_strays
 
 DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
+DEFAULT_MAX_RESULTS = 100
+# Executions whose late output is counted (and dropped) rather than ignored.
+REMEMBERED_EXECUTIONS = 256
+PR_SET_DUMPABLE = 4
+# The kernel extension's count of the displays it did not publish (lagent_kernel_ext.py).
+DROPPED_RESULTS_MIME = "application/vnd.lagent.dropped-results+json"
 MIME_KEYS = {
     "text/plain": "text",
     "text/html": "html",
@@ -36,13 +48,22 @@ MIME_KEYS = {
 
 class Driver:
     def __init__(self):
-        self.channel = Channel()
+        read_fd, write_fd = channel_fds()
+        self.channel = Channel(write_fd)
         self.context = zmq.Context()
         self.env = dict(os.environ)
-        self.commands = Commands()
+        self.commands = Commands(read_fd)
         self.backlog = []
         self.kernel = None
         self.current = None
+        # The `end` of the execution that just finished, held back until the kernel is seen
+        # alive at the flush: a kernel that died right after its reply makes it a `died`.
+        self.ended = None
+        # Died frames sent so far, and the last death, for executions sent before the host heard of it.
+        self.deaths = 0
+        self.last_death = (None, None)
+        self.past = collections.OrderedDict()
+        self.late_bytes = 0
 
     # -- kernel lifecycle ------------------------------------------------------------
     def start_kernel(self, request_id=None, reason="start"):
@@ -53,12 +74,22 @@ class Driver:
         info = self.kernel.wait_ready()
         self.channel.send(t="ready", id=request_id, reason=reason, pid=self.kernel.process.pid,
                           implementation=info.get("implementation_version"))
-        self.channel.flush()
+        self.flush()
 
     def finish(self, status):
+        if self.late_bytes:
+            self.emit(t="stream", name="stderr",
+                      text=f"[{self.late_bytes} bytes of output from an earlier call were dropped]\n")
+            self.late_bytes = 0
         current, self.current = self.current, None
-        self.channel.send(t="end", id=current["id"], count=current["count"], status=status,
-                          dropped=current["dropped"])
+        self.ended = dict(t="end", id=current["id"], count=current["count"], status=status,
+                          dropped=current["dropped"], droppedResults=current["dropped_results"])
+
+    def flush(self):
+        if self.ended is not None:
+            self.channel.send(**self.ended)
+            self.ended = None
+        self.channel.flush()
 
     # -- host commands -----------------------------------------------------------------
     def handle(self, command):
@@ -67,15 +98,26 @@ class Driver:
             if self.current is not None:
                 self.channel.send(t="fail", id=request_id, message="an execution is already running")
                 return
+            if self.kernel.process.poll() is not None:
+                self.on_kernel_death()
+            known = command.get("deaths")
+            if isinstance(known, int) and known < self.deaths:
+                # Sent before the host heard of the kernel's death: on the fresh kernel this
+                # code would run without the state it expects, so it is not run. The fresh
+                # kernel is ready already: say so again after the repeated death.
+                self.send_death(request_id, *self.last_death)
+                self.channel.send(t="ready", id=None, reason="died", pid=self.kernel.process.pid)
+                return
             self.execute(request_id, str(command.get("code", "")), command.get("env") or {},
-                         int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES))
+                         int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES),
+                         int(command.get("maxResults", DEFAULT_MAX_RESULTS)))
         elif op == "interrupt":
             if self.kernel and self.kernel.process.poll() is None:
                 os.kill(self.kernel.process.pid, signal.SIGINT)
         elif op == "restart":
             if self.current is not None:
                 self.finish("restarted")
-                self.channel.flush()
+                self.flush()
             self.start_kernel(request_id, reason="restart")
         elif op == "set_env":
             env = {str(k): str(v) for k, v in (command.get("env") or {}).items()}
@@ -102,7 +144,7 @@ class Driver:
         elif op == "exit":
             raise SystemExit(0)
 
-    def execute(self, request_id, code, env, budget):
+    def execute(self, request_id, code, env, budget, max_results):
         kernel = self.kernel
         restore = None
         if env:
@@ -114,18 +156,23 @@ class Driver:
                        "    _o.environ.pop(_k, None) if _v is None else _o.environ.__setitem__(_k, _v)\n"
                        "del _o, _k, _v, _lagent_env")
         msg_id = kernel.execute(code)
+        self.past[msg_id] = True
+        if len(self.past) > REMEMBERED_EXECUTIONS:
+            self.past.popitem(last=False)
         if restore:
             kernel.execute(restore, silent=True)
         self.current = {"id": request_id, "msg_id": msg_id, "msg_id_bytes": msg_id.encode(),
                         "reply": False, "idle": False,
-                        "count": None, "status": "ok", "dropped": 0, "budget": budget}
+                        "count": None, "status": "ok", "dropped": 0, "budget": budget,
+                        "max_results": max_results, "results": 0, "dropped_results": 0,
+                        "main_kept": False}
 
     # -- kernel messages -----------------------------------------------------------------
     def emit(self, **frame):
         """Sends output within the execution's byte budget (the host counts again)."""
         current = self.current
         if frame["t"] == "stream":
-            encoded = frame["text"].encode()
+            encoded = frame["text"].encode("utf-8", "lagent.fffd")
             if len(encoded) > current["budget"]:
                 # Keep the head of a chunk that overflows the budget, not nothing.
                 current["dropped"] += len(encoded) - current["budget"]
@@ -148,13 +195,31 @@ class Driver:
         parent, header, raw = message
         # A cheap test on the raw bytes first; most messages belong to the running execution.
         if current is None or current["msg_id_bytes"] not in parent:
+            self.note_late(parent, header, raw)
             return
-        if json.loads(parent).get("msg_id") != current["msg_id"]:
+        if load(parent).get("msg_id") != current["msg_id"]:
+            self.note_late(parent, header, raw)
             return
-        kind = json.loads(header)["msg_type"]
+        kind = load(header)["msg_type"]
         if kind == "execute_input":
             return
-        content = json.loads(raw)
+        if kind == "display_data" and DROPPED_RESULTS_MIME.encode() in raw:
+            dropped = json.loads(raw).get("data", {}).get(DROPPED_RESULTS_MIME)
+            if type(dropped) is int and dropped > 0:
+                current["dropped_results"] += dropped
+                return
+        if kind in ("execute_result", "display_data"):
+            # At most max_results displays (the cell's value besides): past the cap they are
+            # counted, not decoded or sent. The host counts again.
+            counted = kind == "display_data" or current["main_kept"]
+            if counted and current["results"] >= current["max_results"]:
+                current["dropped_results"] += 1
+                return
+            if counted:
+                current["results"] += 1
+            else:
+                current["main_kept"] = True
+        content = load(raw)
         if kind == "stream":
             self.emit(t="stream", name=content.get("name", "stdout"), text=content.get("text", ""))
         elif kind in ("execute_result", "display_data"):
@@ -173,21 +238,40 @@ class Driver:
         parent, header, raw = message
         if current is None or current["msg_id_bytes"] not in parent:
             return
-        if json.loads(header)["msg_type"] == "execute_reply":
-            content = json.loads(raw)
+        if load(header)["msg_type"] == "execute_reply":
+            content = load(raw)
             current["reply"] = True
             current["count"] = content.get("execution_count")
             current["status"] = content.get("status", "ok")
             if current["idle"]:
                 self.finish(current["status"])
 
+    def note_late(self, parent, header, raw):
+        """Counts output of an earlier execution (a thread or child it left running): dropped,
+        and the next `end` says how much."""
+        if not self.past or load(parent).get("msg_id") not in self.past:
+            return
+        kind = load(header).get("msg_type")
+        if kind == "stream":
+            self.late_bytes += len(str(load(raw).get("text", "")).encode("utf-8", "lagent.fffd"))
+        elif kind in ("display_data", "execute_result", "error"):
+            self.late_bytes += len(raw)
+
+    def send_death(self, request_id, code, signal_number):
+        self.deaths += 1
+        self.last_death = (code, signal_number)
+        self.channel.send(t="died", id=request_id, code=code, signal=signal_number)
+
     def on_kernel_death(self):
+        """Reports the death on the execution running, else on the one whose end is not sent yet."""
         code = self.kernel.process.returncode
-        request_id = self.current["id"] if self.current else None
-        self.channel.send(t="died", id=request_id, code=code if code >= 0 else None,
-                          signal=-code if code < 0 else None)
-        self.channel.flush()  # before the new kernel's start, which takes a while
-        self.current = None
+        if self.current is not None:
+            self.flush()  # an end held back belongs to an earlier execution
+        ended = self.current or self.ended
+        self.current = self.ended = None
+        self.send_death(ended["id"] if ended else None, code if code >= 0 else None,
+                        -code if code < 0 else None)
+        self.flush()  # before the new kernel's start, which takes a while
         self.start_kernel(reason="died")
 
     # -- main loop -------------------------------------------------------------------------
@@ -196,15 +280,28 @@ class Driver:
         prebuilt = "/opt/lagent/mplconfig"
         if os.path.isdir(prebuilt) and not os.path.exists(self.env.get("MPLCONFIGDIR", "/tmp/mpl")):
             shutil.copytree(prebuilt, self.env.get("MPLCONFIGDIR", "/tmp/mpl"))
+        # The kernel's exit wakes the loop at once (SIGCHLD), so its death is reported before
+        # the host sends more work; pidfd_open is missing under gVisor.
+        wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
         self.start_kernel()
         while True:
             poller = zmq.Poller()
             poller.register(self.kernel.shell, zmq.POLLIN)
             poller.register(self.kernel.iopub, zmq.POLLIN)
             poller.register(self.commands.fd, zmq.POLLIN)
+            poller.register(wake_read, zmq.POLLIN)
             kernel = self.kernel
             while kernel is self.kernel:
-                events = dict(poller.poll(0 if self.backlog else 50 if self.current else 500))
+                try:
+                    events = dict(poller.poll(0 if self.backlog else 50 if self.current else 500))
+                except zmq.ZMQError as error:
+                    if error.errno != errno.EINTR:
+                        raise
+                    events = {}
+                if wake_read in events:
+                    drain(wake_read)
                 if self.commands.fd in events:
                     self.backlog.extend(self.commands.read())
                 # A restart replaces the kernel mid-batch: the rest waits for the new poller.
@@ -225,12 +322,31 @@ class Driver:
                             handler(kernel.recv(socket))
                         except zmq.Again:
                             break
-                self.channel.flush()
+                        except Exception:  # noqa: BLE001 - the code may publish anything on IOPub
+                            continue
+                # Before the flush: an `end` held back becomes a `died` if the kernel is gone.
                 if kernel.process.poll() is not None:
                     self.on_kernel_death()
+                else:
+                    self.flush()
+
+
+def load(data):
+    """JSON from the kernel, whose bytes may not be valid UTF-8 (the code can publish anything)."""
+    return json.loads(data.decode("utf-8", "replace"))
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except BlockingIOError:
+        pass
 
 
 if __name__ == "__main__":
+    # Before anything else: same-user processes may no longer open /proc/<pid>/fd or mem.
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         Driver().run()

@@ -1,9 +1,7 @@
 """IPython extension loaded into every sandbox kernel (--IPKernelApp.extensions).
 
-1. Output written straight to file descriptors 1 and 2 (C libraries, subprocesses,
-   os.write) is captured here rather than by ipykernel, whose reader decodes each chunk as
-   strict UTF-8 and stops for good at the first invalid or split byte sequence. This reader
-   decodes incrementally and replaces what is invalid, so the code cannot switch it off.
+1. lagent_output: valid UTF-8 in every message, fds 1 and 2 read per execution, output
+   tagged with the execution that produced it, exit() ignored (see its docstring).
 2. ipykernel flushes stdout and stderr before and after each execution, and every flush
    waits for a round trip through its IOPub thread even when nothing was written. Skipping
    the wait when the buffer is empty takes about a millisecond off every execution and
@@ -11,18 +9,36 @@
 3. The only client of this kernel is the sandbox driver, which reads neither the
    `execute_input` echo nor the `busy` status: the kernel stops publishing them, two IOPub
    messages fewer per execution. The `idle` status, which ends an execution, stays.
+4. An exception's text is capped before IPython formats it: a 50 MB message would be
+   copied into the traceback, the error message and the execute reply, and JSON-encoded
+   each time, until the kernel runs out of memory. The exception (and its chain and notes)
+   keeps the head of its text and says how much was cut; the traceback list as a whole is
+   capped too (`_render_traceback_` may return anything).
+5. `display()` calls past LAGENT_MAX_RESULTS in one execution are counted, not published:
+   each message is a round trip through the IOPub thread (about 5 ms under gVisor, so
+   200,000 of them held the session for many minutes). At the end of the execution the
+   count goes to the driver in one display_data under DROPPED_RESULTS_MIME, and the driver
+   reports it. The driver and the host count again; this only saves the work.
 """
 
-import codecs
 import os
-import sys
-import threading
 
+from IPython.core.interactiveshell import InteractiveShell
 from ipykernel.iostream import OutStream
 from ipykernel.kernelbase import Kernel
+from ipykernel.zmqshell import ZMQDisplayPublisher, ZMQInteractiveShell
+
+import lagent_output
 
 _flush = OutStream.flush
 _publish_status = Kernel._publish_status
+_showtraceback = InteractiveShell.showtraceback
+_send_traceback = ZMQInteractiveShell._showtraceback
+_publish_display = ZMQDisplayPublisher.publish
+MAX_EXCEPTION_CHARS = 20_000
+MAX_TRACEBACK_CHARS = 100_000
+DROPPED_RESULTS_MIME = "application/vnd.lagent.dropped-results+json"
+_displays = {"sent": 0, "dropped": 0}
 
 
 def _flush_if_written(self):
@@ -41,27 +57,112 @@ def _no_execute_input(self, code, parent, execution_count):
     return None
 
 
-def _capture_fd(fd, stream):
-    read_end, write_end = os.pipe()
-    os.dup2(write_end, fd)
-    os.close(write_end)
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+def _cut(text, limit):
+    return f"{text[:limit]}... [{len(text) - limit:,} more characters cut]"
 
-    def pump():
-        while True:
-            data = os.read(read_end, 65536)
-            if not data:
-                return
-            text = decoder.decode(data)
-            if text:
-                stream.write(text)
 
-    threading.Thread(target=pump, name=f"lagent-fd{fd}", daemon=True).start()
+def _cap_one(value):
+    try:
+        text = str(value)
+    except Exception:
+        return
+    if len(text) <= MAX_EXCEPTION_CHARS:
+        return
+    short = _cut(text, MAX_EXCEPTION_CHARS)
+    del text
+    try:
+        value.args = (short,)
+        if isinstance(value, SyntaxError):
+            value.msg = short
+        if len(str(value)) <= MAX_EXCEPTION_CHARS + 100:
+            return
+    except Exception:
+        pass
+    # A __str__ that ignores args: a subclass of the same name says the short text.
+    cls = type(value)
+    try:
+        value.__class__ = type(cls.__name__, (cls,), {
+            "__str__": lambda self: short, "__module__": cls.__module__,
+            "__qualname__": cls.__qualname__})
+    except Exception:
+        pass
+
+
+def _cap_exception(value):
+    """Caps the text of `value`, of the exceptions chained to it and of their notes."""
+    pending, seen = [value], set()
+    while pending:
+        value = pending.pop()
+        if not isinstance(value, BaseException) or id(value) in seen:
+            continue
+        seen.add(id(value))
+        _cap_one(value)
+        notes = getattr(value, "__notes__", None)
+        if isinstance(notes, list) and sum(len(str(note)) for note in notes) > MAX_EXCEPTION_CHARS:
+            value.__notes__ = [_cut("\n".join(map(str, notes)), MAX_EXCEPTION_CHARS)]
+        pending += [value.__cause__, value.__context__, *getattr(value, "exceptions", ())]
+
+
+def _showtraceback_capped(self, exc_tuple=None, *args, **kwargs):
+    try:
+        _cap_exception(self._get_exc_info(exc_tuple)[1])
+    except Exception:
+        pass
+    return _showtraceback(self, exc_tuple, *args, **kwargs)
+
+
+def _send_traceback_capped(self, etype, evalue, stb):
+    stb = [str(entry) for entry in stb] if isinstance(stb, list) else [str(stb)]
+    total = sum(map(len, stb))
+    if total > MAX_TRACEBACK_CHARS:
+        # The first frames, and the last entry (the exception line) capped on its own.
+        last = stb[-1] if len(stb[-1]) <= MAX_EXCEPTION_CHARS else _cut(stb[-1], MAX_EXCEPTION_CHARS)
+        budget, kept = MAX_TRACEBACK_CHARS - len(last), []
+        for entry in stb[:-1]:
+            if len(entry) > budget:
+                break
+            kept.append(entry)
+            budget -= len(entry)
+        cut = total - sum(map(len, kept)) - len(stb[-1])
+        stb = [*kept, f"[... {cut:,} characters of traceback cut]", last]
+    return _send_traceback(self, etype, evalue, stb)
+
+
+def _max_results():
+    try:
+        return max(0, int(os.environ.get("LAGENT_MAX_RESULTS", "100")))
+    except ValueError:
+        return 100
+
+
+MAX_RESULTS = _max_results()
+
+
+def _publish_display_capped(self, data, metadata=None, transient=None, update=False):
+    if _displays["sent"] >= MAX_RESULTS:
+        _displays["dropped"] += 0 if update else 1
+        return None
+    _displays["sent"] += 0 if update else 1
+    return _publish_display(self, data, metadata, transient, update)
+
+
+def _reset_displays():
+    _displays.update(sent=0, dropped=0)
+
+
+def _report_dropped_displays(shell):
+    if _displays["dropped"]:
+        _publish_display(shell.display_pub, {DROPPED_RESULTS_MIME: _displays["dropped"]})
+    _reset_displays()
 
 
 def load_ipython_extension(ipython):
     OutStream.flush = _flush_if_written
     Kernel._publish_status = _publish_status_but_busy
     Kernel._publish_execute_input = _no_execute_input
-    _capture_fd(1, sys.stdout)
-    _capture_fd(2, sys.stderr)
+    InteractiveShell.showtraceback = _showtraceback_capped
+    ZMQInteractiveShell._showtraceback = _send_traceback_capped
+    ZMQDisplayPublisher.publish = _publish_display_capped
+    ipython.events.register("pre_execute", _reset_displays)
+    ipython.events.register("post_execute", lambda: _report_dropped_displays(ipython))
+    lagent_output.install(ipython)

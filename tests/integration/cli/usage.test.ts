@@ -50,6 +50,14 @@ test('bad flag values are refused before anything starts', async () => {
   expect(expectOneErrorLine(timeout)).toContain("'--timeout-ms <ms>' argument 'soon' is invalid");
   const tools = await runLagent(['worker', '--tools', 'ipython,shell']);
   expect(expectOneErrorLine(tools)).toContain('unknown tool shell');
+  const cpus = await runLagent(['worker', '--cpus', '-1']);
+  expect(expectOneErrorLine(cpus)).toContain(
+    "'--cpus <n>' argument '-1' is invalid. expected a number of at least 0",
+  );
+  const maxTimeout = await runLagent(['worker', '--max-timeout-ms', '1.5']);
+  expect(expectOneErrorLine(maxTimeout)).toContain(
+    "'--max-timeout-ms <ms>' argument '1.5' is invalid",
+  );
   const unknown = await runLagent(['run-cod', 'print(1)']);
   expect(unknown.code).toBe(EXIT_CANNOT_RUN);
   expect(unknown.stderr).toMatch(/^lagent: unknown command 'run-cod'/);
