@@ -207,6 +207,19 @@ export class ExecutionCollector {
         result.pdf = value.replace(/\s/g, '');
       } else if (key === 'json') {
         result.json = value;
+      } else if (key === 'image/gif') {
+        // Kept under its MIME type in `extra`, once its header passes the same limits.
+        const clean =
+          typeof value === 'string' && base64.test(value) ? value.replace(/\s/g, '') : '';
+        const refusal = imageRefusal({ kind: 'gif', base64: clean, limits: this.#imageLimits });
+        if (refusal) refusals.push(refusal);
+        else result.extra = { ...result.extra, [key]: clean };
+      } else if (key.startsWith('image/')) {
+        // A raster format whose header is not read here (WebP, BMP, TIFF...) could declare
+        // any size: refused rather than passed on unchecked.
+        refusals.push(
+          `[image dropped: ${sanitizeText(key.slice(0, 100))} is not a format whose size is checked (PNG, JPEG, GIF)]`,
+        );
       } else {
         result.extra = { ...result.extra, [key]: value };
       }

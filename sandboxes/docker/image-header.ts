@@ -2,7 +2,7 @@
 // an image whose pixels would not fit in memory (a decompression bomb) before anyone
 // downstream (a viewer, a model's image encoder) tries to decode it.
 
-export type ImageKind = 'png' | 'jpeg';
+export type ImageKind = 'png' | 'jpeg' | 'gif';
 
 export interface ImageSize {
   width: number;
@@ -59,6 +59,16 @@ function jpegSize(bytes: Buffer): ImageSize | undefined {
   return undefined;
 }
 
+/** The logical screen size in a GIF's header (every frame lies within it). */
+function gifSize(bytes: Buffer): ImageSize | undefined {
+  if (bytes.length < 10) return undefined;
+  const signature = bytes.toString('latin1', 0, 6);
+  if (signature !== 'GIF87a' && signature !== 'GIF89a') return undefined;
+  const width = bytes.readUInt16LE(6);
+  const height = bytes.readUInt16LE(8);
+  return width === 0 || height === 0 ? undefined : { width, height };
+}
+
 /** The pixel size an image's header declares, or undefined when the header is unreadable. */
 export function readImageSize({
   kind,
@@ -67,5 +77,6 @@ export function readImageSize({
   kind: ImageKind;
   bytes: Buffer;
 }): ImageSize | undefined {
-  return kind === 'png' ? pngSize(bytes) : jpegSize(bytes);
+  if (kind === 'png') return pngSize(bytes);
+  return kind === 'jpeg' ? jpegSize(bytes) : gifSize(bytes);
 }

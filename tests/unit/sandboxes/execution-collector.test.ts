@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { ExecutionCollector } from '../../../sandboxes/docker/execution-collector.ts';
-import { jpegHeader, pngHeader } from './image-fixtures.ts';
+import { gifHeader, jpegHeader, pngHeader } from './image-fixtures.ts';
 
 describe('ExecutionCollector', () => {
   test('an execution the kernel answered as aborted is an error, not an empty success', () => {
@@ -95,6 +95,41 @@ describe('ExecutionCollector caps (the host does not trust the driver)', () => {
     expect(execution.results[4]?.jpeg).toBe(png(jpegHeader(64, 48)));
     expect(execution.truncated).toBe(true);
     expect(execution.logs.stderr.join('')).toContain('[3 image(s) dropped');
+  });
+
+  test('a GIF is checked like a PNG; a raster format whose header is not read is refused', () => {
+    const collector = new ExecutionCollector({ maxOutputBytes: 1_000_000, callbacks: {} });
+    const gif = (bytes: Buffer) => bytes.toString('base64');
+    collector.add({
+      t: 'result',
+      id: 1,
+      main: false,
+      data: { 'image/gif': gif(gifHeader(65_535, 65_535)) },
+    });
+    collector.add({
+      t: 'result',
+      id: 1,
+      main: false,
+      data: { 'image/gif': gif(gifHeader(32, 16)) },
+    });
+    collector.add({
+      t: 'result',
+      id: 1,
+      main: false,
+      data: { 'image/webp': 'UklGRg==', text: 'w' },
+    });
+    collector.add(end());
+    const execution = collector.finish();
+    expect(execution.results[0]).toEqual({
+      isMainResult: false,
+      text: '[image dropped: 65535x65535 pixels is over the limit of 25,000,000 pixels and 16,384 on a side]',
+    });
+    expect(execution.results[1]?.extra).toEqual({ 'image/gif': gif(gifHeader(32, 16)) });
+    expect(execution.results[2]).toEqual({
+      isMainResult: false,
+      text: '[image dropped: image/webp is not a format whose size is checked (PNG, JPEG, GIF)]\nw',
+    });
+    expect(execution.logs.stderr.join('')).toContain('[2 image(s) dropped');
   });
 
   test('an image over the byte limit becomes a notice without costing the output budget', () => {

@@ -35,3 +35,11 @@ export function jpegHeader(width: number, height: number, sof = 0xc0): Buffer {
   frame.writeUInt16BE(width, 7);
   return Buffer.concat([Buffer.from([0xff, 0xd8]), app0, Buffer.from([0xff]), frame]);
 }
+
+/** A GIF89a header and logical screen descriptor declaring `width` x `height`. */
+export function gifHeader(width: number, height: number): Buffer {
+  const screen = Buffer.alloc(7);
+  screen.writeUInt16LE(width, 0);
+  screen.writeUInt16LE(height, 2);
+  return Buffer.concat([Buffer.from('GIF89a', 'latin1'), screen]);
+}

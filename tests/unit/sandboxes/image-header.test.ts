@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { readImageSize } from '../../../sandboxes/docker/image-header.ts';
 import { imageRefusal } from '../../../sandboxes/docker/image-limits.ts';
-import { jpegHeader, pngHeader } from './image-fixtures.ts';
+import { gifHeader, jpegHeader, pngHeader } from './image-fixtures.ts';
 
 const limits = { maxImagePixels: 25_000_000, maxImageSidePixels: 16_384, maxImageBytes: 500_000 };
 
@@ -19,6 +19,16 @@ describe('readImageSize', () => {
       width: 65_535,
       height: 65_535,
     });
+  });
+
+  test("reads a GIF's logical screen size; a GIF without one has none", () => {
+    expect(readImageSize({ kind: 'gif', bytes: gifHeader(300, 200) })).toEqual({
+      width: 300,
+      height: 200,
+    });
+    expect(readImageSize({ kind: 'gif', bytes: gifHeader(0, 200) })).toBeUndefined();
+    expect(readImageSize({ kind: 'gif', bytes: pngHeader(10, 10) })).toBeUndefined();
+    expect(readImageSize({ kind: 'gif', bytes: gifHeader(10, 10).subarray(0, 9) })).toBeUndefined();
   });
 
   test('an unreadable header has no size', () => {
