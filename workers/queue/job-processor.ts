@@ -280,8 +280,9 @@ export class JobProcessor {
       const stored = fenced ? 'fenced' : await storeWorkerResult(redis, keys, { result, workerId });
       if (stored === 'fenced') {
         // Declared dead while the code ran: its result is refused; the job ends lost (unless
-        // a verdict came first).
+        // a verdict came first, or its record went with Redis's data: then it is "lost").
         await storeVerdict(redis, keys, {
+          onlyIfKnown: true,
           result: outcomeResult({
             jobId,
             request: envelope.request,

@@ -19,6 +19,17 @@ import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobResult } from './job-schema.ts';
 import { checkJobRequestLimits } from './job-schema.ts';
 
+/**
+ * A run that was aborted (a cancel, its deadline, a worker shutting down) and then ended by
+ * its sandbox closing (the escalation of that abort, or the runner closing) was aborted: it
+ * is answered `cancelled`/`timed-out`, not as a session closed by its user.
+ */
+function abortedFirst(error: unknown, signal: AbortSignal): unknown {
+  return error instanceof SandboxClosedError && signal.aborted
+    ? new AbortedError({ message: 'The run was aborted', cause: signal.reason })
+    : error;
+}
+
 /** Time a job may run when its request sets none. */
 export const DEFAULT_JOB_TIMEOUT_MS = 120_000;
 /**
@@ -168,6 +179,8 @@ export class JobRunner {
       const sandbox = await this.#sandboxes.create({ signal });
       try {
         return await sandbox.runCode(options);
+      } catch (error) {
+        throw abortedFirst(error, signal);
       } finally {
         await sandbox.close();
       }
@@ -178,6 +191,7 @@ export class JobRunner {
     } catch (error) {
       if (!(error instanceof SandboxClosedError)) throw error;
       this.#sessions.delete(sessionKey);
+      if (signal.aborted) throw abortedFirst(error, signal);
       return {
         results: [],
         logs: { stdout: [], stderr: [] },

@@ -169,11 +169,14 @@ return {'run'}
  * result says the session was lost (its record becomes a tombstone), session ttl (ms).
  * A worker's result needs the job running on it and its lease alive: a worker declared dead
  * is fenced. A verdict (a cancel, a deadline, a liveness verdict) needs only that the job has
- * no result yet. Returns 1 stored, 0 already ended, -1 not running here, -2 fenced.
+ * no result yet; a 'known-verdict' also needs its record (a record lost with Redis's data is
+ * answered "lost" by its submitter, not recreated). Returns 1 stored, 0 already ended, -1 not
+ * running here, -2 fenced, -3 unknown.
  */
 export const STORE_RESULT = `${ADVANCE_SESSION}${BURY_SESSION}${DONE}
 local current = redis.call('GET', KEYS[1])
 if current and string.sub(current, 1, #DONE) == DONE then return 0 end
+if not current and ARGV[2] == 'known-verdict' then return -3 end
 local state = {}
 if current then state = cjson.decode(current) end
 if ARGV[2] == 'worker' then

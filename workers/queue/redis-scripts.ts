@@ -176,13 +176,14 @@ export async function publishEvent(
 }
 
 /** How storing a result went. */
-export type StoreOutcome = 'stored' | 'already-ended' | 'not-running-here' | 'fenced';
+export type StoreOutcome = 'stored' | 'already-ended' | 'not-running-here' | 'fenced' | 'unknown';
 
 const storeOutcomes: Record<string, StoreOutcome> = {
   '1': 'stored',
   '0': 'already-ended',
   '-1': 'not-running-here',
   '-2': 'fenced',
+  '-3': 'unknown',
 };
 
 async function store(
@@ -193,7 +194,12 @@ async function store(
     mode,
     workerId,
     stopRunning,
-  }: { result: JobResult; mode: 'worker' | 'verdict'; workerId: string; stopRunning: boolean },
+  }: {
+    result: JobResult;
+    mode: 'worker' | 'verdict' | 'known-verdict';
+    workerId: string;
+    stopRunning: boolean;
+  },
 ): Promise<StoreOutcome> {
   const text = JSON.stringify(result);
   const code = await scripted(redis).lagentStoreResult(
@@ -236,11 +242,19 @@ export function storeWorkerResult(
 export async function storeVerdict(
   redis: Redis,
   keys: RedisKeys,
-  { result, stopRunning = false }: { result: JobResult; stopRunning?: boolean },
+  {
+    result,
+    stopRunning = false,
+    onlyIfKnown = false,
+  }: {
+    result: JobResult;
+    stopRunning?: boolean;
+    /** Only while the job's record exists: one lost with Redis's data stays lost. */
+    onlyIfKnown?: boolean;
+  },
 ): Promise<boolean> {
-  return (
-    (await store(redis, keys, { result, mode: 'verdict', workerId: '', stopRunning })) === 'stored'
-  );
+  const mode = onlyIfKnown ? 'known-verdict' : 'verdict';
+  return (await store(redis, keys, { result, mode, workerId: '', stopRunning })) === 'stored';
 }
 
 /** Gives a job back for a retry, unless it has ended meanwhile. */

@@ -88,6 +88,27 @@ test('a job that ended meanwhile keeps its result: no retry, no second run, no l
   expect(state?.status === 'done' && state.result.status).toBe('timed-out');
 });
 
+test("a worker's verdict on a job whose record went with Redis's data does not bring it back", async () => {
+  await register('w1');
+  const jobId = randomUUID();
+  await submit(jobId);
+  expect(await start(jobId, 'w1')).toEqual({ kind: 'run' });
+  const verdict = outcomeResult({ jobId, request, status: 'session-lost' });
+  await redis.del(keys.state(jobId));
+  expect(await storeVerdict(redis, keys, { result: verdict, onlyIfKnown: true })).toBe(false);
+  expect(await redis.exists(keys.state(jobId))).toBe(0);
+  // While the record is there, the same verdict is stored.
+  const other = randomUUID();
+  await submit(other);
+  expect(await start(other, 'w1')).toEqual({ kind: 'run' });
+  expect(
+    await storeVerdict(redis, keys, {
+      result: outcomeResult({ jobId: other, request, status: 'session-lost' }),
+      onlyIfKnown: true,
+    }),
+  ).toBe(true);
+});
+
 test('the same job id submitted twice is queued once', async () => {
   const jobId = randomUUID();
   expect((await submit(jobId)).kind).toBe('queued');

@@ -153,6 +153,34 @@ describe('JobRunner sessions on the fake sandbox', () => {
     }
   });
 
+  test.each([
+    ['in a session', 's'],
+    ['without a session', undefined],
+  ] as const)(
+    'a job aborted and then ended by its sandbox closing (a worker shutting down) is cancelled, %s',
+    async (_, sessionKey) => {
+      const { provider, runner, run } = setup();
+      try {
+        const controller = new AbortController();
+        const job = run('print started\nspin', {
+          ...(sessionKey === undefined ? {} : { sessionKey }),
+          signal: controller.signal,
+          emit: (event) => {
+            if (event.type !== 'stdout') return;
+            // The abort escalates to closing the sandbox before the run has settled.
+            controller.abort();
+            void provider.created[0]?.close();
+          },
+        });
+        const result = await job;
+        expect(result.status).toBe('cancelled');
+        expect(result.execution?.error?.name).toBe('Cancelled');
+      } finally {
+        await runner.close();
+      }
+    },
+  );
+
   test("aborting a session's first job while its sandbox starts does not fail the next job", async () => {
     const starting = Promise.withResolvers<void>();
     const release = Promise.withResolvers<void>();
