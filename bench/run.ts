@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, each printing its baseline and ratio from the same run.
-// BENCH_ONLY=core|sandbox|neighbours|queue|js runs one of them.
+// BENCH_ONLY=core|sandbox|kernel|neighbours|queue|js runs one of them.
 import { benchCoreOverhead } from './core-overhead.ts';
 import { benchJsSandbox } from './js-sandbox.ts';
+import { benchKernelStart } from './kernel-start.ts';
 import { benchNeighbours } from './neighbours.ts';
 import { benchQueue } from './queue.ts';
 import { benchSandbox } from './sandbox.ts';
@@ -9,6 +10,7 @@ import { benchSandbox } from './sandbox.ts';
 const only = process.env['BENCH_ONLY'];
 if (!only || only === 'core') await benchCoreOverhead();
 if (!only || only === 'sandbox') await benchSandbox();
+if (!only || only === 'kernel') await benchKernelStart();
 if (!only || only === 'neighbours') await benchNeighbours();
 if (!only || only === 'queue') await benchQueue();
 if (!only || only === 'js') await benchJsSandbox();

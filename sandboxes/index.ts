@@ -3,6 +3,7 @@
 // runs isolated-vm isolates on a thread pool in a child process.
 export type {
   ContainerRuntime,
+  KernelStart,
   DockerSandboxOptions,
   DockerSandboxProviderOptions,
   ResolvedDockerSandboxOptions,

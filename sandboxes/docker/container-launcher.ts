@@ -33,7 +33,7 @@ const frameBytes = (options: ResolvedDockerSandboxOptions) =>
 
 /** Removes a container, ignoring "already gone". */
 export async function removeContainer(container: Dockerode.Container): Promise<void> {
-  await container.remove({ force: true }).catch(() => undefined);
+  await container.remove({ force: true, v: true }).catch(() => undefined);
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { ContainerCreateOptions } from 'dockerode';
+import type { ContainerCreateOptions, MountSettings } from 'dockerode';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { SANDBOX_WORKDIR } from './docker-sandbox-options.ts';
 import { bindMounts } from './sandbox-mounts.ts';
@@ -12,6 +12,27 @@ const RUNSC_HOST_THREADS = 512;
 export const SANDBOX_LABEL = 'lagent-ts.sandbox';
 export const OWNER_LABEL = 'lagent-ts.owner';
 export const SESSION_LABEL = 'lagent-ts.session';
+
+/**
+ * gVisor's own tmpfs ignores `nr_inodes`: empty files, which cost no `size`, would only be
+ * bounded by the sandbox's memory. So under runsc /tmp and the work directory are anonymous
+ * volumes of Docker's local driver, each a tmpfs mounted by the host kernel (which keeps
+ * `size` and `nr_inodes`: a full one answers ENOSPC) and reached through gVisor's gofer. Their
+ * pages and inodes are charged to the container's memory cgroup, as under runc, and the
+ * engine removes the volumes with the container (AutoRemove; `remove({ v: true })`).
+ */
+function hostTmpfsVolume([target, tmpfs]: [string, string]): MountSettings {
+  return {
+    Type: 'volume',
+    Source: '', // anonymous: removed with its container
+    Target: target,
+    VolumeOptions: {
+      NoCopy: true,
+      Labels: { [SANDBOX_LABEL]: '1' },
+      DriverConfig: { Name: 'local', Options: { type: 'tmpfs', device: 'tmpfs', o: tmpfs } },
+    },
+  };
+}
 
 /** The channel relay: holds the host channel as root and runs the driver as the sandbox user. */
 export const SANDBOX_ENTRYPOINT = [
@@ -46,8 +67,12 @@ export function containerSpec({
 }): ContainerCreateOptions {
   const uid = options.user.split(':')[0] ?? '1000';
   const gid = options.user.split(':')[1] ?? uid;
-  const tmpfs = (sizeMb: number, mode: string) =>
-    `rw,nosuid,nodev,noexec,size=${sizeMb}m,nr_inodes=${options.tmpfsInodes},mode=${mode},uid=${uid},gid=${gid}`;
+  const tmpfsOptions = (sizeMb: number, mode: string) =>
+    `nosuid,nodev,noexec,size=${sizeMb}m,nr_inodes=${options.tmpfsInodes},mode=${mode},uid=${uid},gid=${gid}`;
+  const scratch = {
+    '/tmp': tmpfsOptions(options.tmpSizeMb, '1777'),
+    [SANDBOX_WORKDIR]: tmpfsOptions(options.workdirSizeMb, '0755'),
+  };
   const seccomp =
     options.seccomp === 'engine-default'
       ? []
@@ -65,6 +90,7 @@ export function containerSpec({
       // The kernel stops publishing displays past it (the driver and the host cap anyway).
       `LAGENT_MAX_RESULTS=${options.maxResults}`,
       `LAGENT_USER=${uid}:${gid}`,
+      `LAGENT_KERNEL_START=${options.kernelStart}`,
     ],
     OpenStdin: true,
     StdinOnce: true,
@@ -86,13 +112,20 @@ export function containerSpec({
       NetworkMode: options.network,
       ReadonlyRootfs: options.readOnlyRoot,
       // noexec: a binary the code drops cannot be run; code runs through the interpreter.
-      Tmpfs: {
-        '/tmp': tmpfs(options.tmpSizeMb, '1777'),
-        [SANDBOX_WORKDIR]: tmpfs(options.workdirSizeMb, '0755'),
-      },
-      // No nosuid/nodev here: no-new-privileges makes setuid bits inert, and with every
-      // capability dropped (and the devices cgroup under runc) a device node opens nothing.
-      Mounts: bindMounts(options.mounts),
+      // Under runc, tmpfs mounts of the host kernel, whose nr_inodes holds.
+      ...(options.runtime === 'runsc'
+        ? {}
+        : {
+            Tmpfs: Object.fromEntries(
+              Object.entries(scratch).map(([path, tmpfs]) => [path, `rw,${tmpfs}`]),
+            ),
+          }),
+      // No nosuid/nodev on bind mounts: no-new-privileges makes setuid bits inert, and with
+      // every capability dropped (and the devices cgroup under runc) a device node opens nothing.
+      Mounts: [
+        ...(options.runtime === 'runsc' ? Object.entries(scratch).map(hostTmpfsVolume) : []),
+        ...bindMounts(options.mounts),
+      ],
       CapDrop: ['ALL'],
       CapAdd: ['SETUID', 'SETGID', 'SETPCAP'],
       SecurityOpt: ['no-new-privileges:true', ...seccomp],

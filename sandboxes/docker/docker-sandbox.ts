@@ -31,6 +31,9 @@ import { SessionContainer } from './session-container.ts';
 import type { StateLoss } from './state-loss.ts';
 import { StateLossLog } from './state-loss.ts';
 
+// The signal the OOM killer (and docker kill) sends.
+const SIGKILL = 9;
+
 /** What a sandbox needs from its provider. */
 export interface SandboxEngine {
   readonly options: ResolvedDockerSandboxOptions;
@@ -281,6 +284,12 @@ export class DockerSandbox implements Sandbox {
         stopped === 'restarted' ||
         stopped === 'killed' ||
         lossBefore !== undefined;
+      if (result.kind === 'died' || result.kind === 'lost') {
+        // The answer says a fresh kernel is ready: it is answered once the kernel answers
+        // (the driver's `ready` after its kernel_info reply), or its replacement container's.
+        // If none comes in time, the next call finds out and starts another.
+        await this.#container.ready().catch(() => undefined);
+      }
       return collector.finish({ ...(stopped ? { timedOut: stopped } : {}), stateLost });
     } finally {
       this.#container.unwatch(id);
@@ -297,10 +306,12 @@ export class DockerSandbox implements Sandbox {
     timing: LossTiming;
   }): Promise<ExecutionError> {
     const { outcome } = loss;
-    const outOfMemory = await this.#engine.wasOutOfMemory({
-      container: loss.container,
-      sinceMs: loss.sinceMs,
-    });
+    // The OOM killer sends SIGKILL (under gVisor the container goes): only then is the
+    // engine's event worth waiting for.
+    const mayBeOutOfMemory = outcome.kind === 'lost' || outcome.signal === SIGKILL;
+    const outOfMemory =
+      mayBeOutOfMemory &&
+      (await this.#engine.wasOutOfMemory({ container: loss.container, sinceMs: loss.sinceMs }));
     if (outcome.kind === 'lost' && timing === 'during') {
       // The container itself is gone (the driver exited, gVisor ran out of memory, or the
       // driver broke the protocol): a fresh one is started for the next call.

@@ -1,5 +1,6 @@
 export type {
   ContainerRuntime,
+  KernelStart,
   DockerSandboxOptions,
   ResolvedDockerSandboxOptions,
   SandboxLimits,

@@ -47,7 +47,7 @@ export async function removeOrphans({
     orphans.map((info) =>
       docker
         .getContainer(info.Id)
-        .remove({ force: true })
+        .remove({ force: true, v: true })
         .catch(() => undefined),
     ),
   );
@@ -70,7 +70,7 @@ export async function removeOwnedContainers({
     containers.map((info) =>
       docker
         .getContainer(info.Id)
-        .remove({ force: true })
+        .remove({ force: true, v: true })
         .catch(() => undefined),
     ),
   );

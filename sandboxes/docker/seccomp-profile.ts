@@ -41,6 +41,15 @@ export const ALLOWED_SYSCALLS: readonly string[] = `
   .trim()
   .split(/\s+/);
 
+/**
+ * gVisor (runsc 2022) reads an OCI profile's names through its own syscall table, where a few
+ * calls have other names; a name it does not know is dropped, so the call fails with EPERM.
+ * Each of its names here, with the Linux name it stands for.
+ */
+export const RUNSC_SYSCALL_NAMES: Readonly<Record<string, string>> = Object.freeze({
+  pselect: 'pselect6',
+});
+
 // clone() namespace flags (CLONE_NEWNS | NEWCGROUP | NEWUTS | NEWIPC | NEWUSER | NEWPID | NEWNET).
 const CLONE_NAMESPACE_FLAGS = 0x7e020000;
 const ENOSYS = 38;
@@ -74,7 +83,13 @@ export function sandboxSeccompProfile({
     defaultErrnoRet: 1,
     architectures: ['SCMP_ARCH_X86_64'],
     syscalls: [
-      { names: [...ALLOWED_SYSCALLS], action: 'SCMP_ACT_ALLOW' },
+      {
+        names: [
+          ...ALLOWED_SYSCALLS,
+          ...(runtime === 'runsc' ? Object.keys(RUNSC_SYSCALL_NAMES) : []),
+        ],
+        action: 'SCMP_ACT_ALLOW',
+      },
       {
         names: ['clone'],
         action: 'SCMP_ACT_ALLOW',

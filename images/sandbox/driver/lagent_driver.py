@@ -23,7 +23,7 @@ import signal
 import zmq
 
 from driver_io import Channel, Commands, channel_fds
-from kernel_process import RUNTIME_DIR, WORKDIR, Kernel, kill_strays
+from kernel_process import RUNTIME_DIR, WORKDIR, Kernel, kill_strays, preload
 
 DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
 DEFAULT_MAX_RESULTS = 100
@@ -285,6 +285,7 @@ class Driver:
         wake_read, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
         signal.signal(signal.SIGCHLD, lambda *_: None)
+        preload()
         self.start_kernel()
         while True:
             poller = zmq.Poller()

@@ -105,6 +105,31 @@ describe.each(RUNTIMES)('Docker sandbox basics (%s)', (runtime) => {
     }
   });
 
+  test('shell commands: !cmd, get_ipython().system(), %%bash and select() on a pty', async () => {
+    // IPython runs !cmd through pexpect, which waits on a pty with select() (pselect6): under
+    // gVisor the seccomp profile must name it the way gVisor does.
+    const sandbox = await provider.create();
+    try {
+      const bang = await sandbox.runCode({ code: '!echo bang $((6 * 7))', timeoutMs: 30_000 });
+      expect(bang.error).toBeNull();
+      expect(bang.logs.stdout.join('')).toBe('bang 42\n');
+      const system = await sandbox.runCode({
+        code: 'get_ipython().system("echo system; exit 3")\nprint(_exit_code)',
+        timeoutMs: 30_000,
+      });
+      expect(system.logs.stdout.join('').replaceAll('\r', '')).toBe('system\n3\n');
+      const cell = await sandbox.runCode({ code: '%%bash\necho cell', timeoutMs: 30_000 });
+      expect(cell.logs.stdout.join('')).toBe('cell\n');
+      const pty = await sandbox.runCode({
+        code: 'import os, pty, select\nmain, _ = pty.openpty()\nprint(select.select([main], [], [], 0))',
+      });
+      expect(pty.error).toBeNull();
+      expect(pty.logs.stdout.join('')).toBe('([], [], [])\n');
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('files round-trip between the host and the code', async () => {
     const sandbox = await provider.create();
     try {

@@ -130,4 +130,31 @@ describe('DockerSandbox and kernel deaths around a call', () => {
       await sandbox.close();
     }
   });
+
+  test('a death is answered once the fresh kernel has said it is ready, as the answer claims', async () => {
+    const order: string[] = [];
+    const { sandbox } = scriptedSandbox((command, say) => {
+      if (command.op !== 'execute') return;
+      if (command.id === 1) {
+        say({ t: 'died', id: 1, code: 3, signal: null });
+        // The fresh kernel takes a while to answer (seconds under gVisor).
+        setTimeout(() => {
+          order.push('ready');
+          say({ t: 'ready', id: null, reason: 'died' });
+        }, 50);
+        return;
+      }
+      say(end(command.id, 1));
+    });
+    try {
+      const died = await sandbox.runCode({ code: 'import os; os._exit(3)' });
+      order.push('answered');
+      expect(died.error?.value).toBe(
+        'The kernel died (exit code 3); its state is lost and a fresh kernel is ready.',
+      );
+      expect(order).toEqual(['ready', 'answered']);
+    } finally {
+      await sandbox.close();
+    }
+  });
 });
