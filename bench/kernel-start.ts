@@ -29,6 +29,18 @@ async function expectOk(session: DockerSandbox, code: string): Promise<void> {
     throw new Error(`${code}: ${execution.error.name}: ${execution.error.value}`);
 }
 
+/** A new session and its first call, timed; the session is closed after, untimed. */
+async function firstCall(create: () => Promise<DockerSandbox>): Promise<number> {
+  const start = performance.now();
+  const session = await create();
+  try {
+    await expectOk(session, '1 + 1');
+    return performance.now() - start;
+  } finally {
+    await session.close();
+  }
+}
+
 async function startProvider(
   runtime: ContainerRuntime,
   kernelStart: KernelStart,
@@ -78,13 +90,7 @@ async function benchRuntime(runtime: ContainerRuntime): Promise<void> {
     // A new session's first call with no pool: container, interpreter, imports, kernel.
     for (let round = 0; round < Math.max(2, rounds / 2); round += 1) {
       for (const mode of round % 2 === 0 ? modes : [...modes].reverse()) {
-        cold[mode].push(
-          await timed(async () => {
-            const session = await providers[mode].create();
-            await expectOk(session, '1 + 1');
-            await session.close();
-          }),
-        );
+        cold[mode].push(await firstCall(() => providers[mode].create()));
       }
     }
   } finally {
@@ -96,13 +102,7 @@ async function benchRuntime(runtime: ContainerRuntime): Promise<void> {
   try {
     for (let round = 0; round < rounds; round += 1) {
       await pool.warmUp();
-      pooled.push(
-        await timed(async () => {
-          const session = await pool.create();
-          await expectOk(session, '1 + 1');
-          await session.close();
-        }),
-      );
+      pooled.push(await firstCall(() => pool.create()));
     }
   } finally {
     await pool.close();
