@@ -1,10 +1,11 @@
 // A job carries its deadline: one a worker takes after it ends `expired`, unrun. A tool
 // call's id is its idempotency key: the same call sent twice runs once and answers the
-// same, also from another client of the same scope, for the idempotency window.
+// same, also from another client of the same scope, for the idempotency window. A job id
+// submitted twice while its call opens a session runs once and has one answer.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createAgentMessage } from '../../core/index.ts';
+import { createAgentMessage, executionText } from '../../core/index.ts';
 import type { ActionReturn } from '../../core/index.ts';
 import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
 import { redisKeys } from '../../workers/queue/redis-keys.ts';
@@ -86,6 +87,50 @@ describe('deadlines travel with the job; tool-call ids are idempotency keys', ()
     jobIds.push(plain);
     await client.wait({ jobId: plain });
     expect(Number(await redis.command('TTL', keys.state(plain)))).toBeLessThanOrEqual(3_600);
+  });
+
+  test('the same job id submitted twice (50 ms apart, and at once) as its call opens a session: one run, one answer for both waits, the session goes on', async () => {
+    const { client, runs, queueName, redis } = cluster;
+    // Another client of the scope: an agent process that restarted and sends the call again.
+    const other = await RedisJobClient.connect({
+      redisUrl: redis.url,
+      queueName,
+      sessionScope: client.sessionScope,
+    });
+    try {
+      for (const gapMs of [50, 0]) {
+        const jobId = `resubmit-${gapMs}-${randomUUID().slice(0, 8)}`;
+        const sessionId = `fresh-${randomUUID().slice(0, 6)}`;
+        const request = {
+          kind: 'run-code' as const,
+          // It runs a moment: the second submit comes while the session starts or runs.
+          code: runs.code(jobId, 'import time\ntime.sleep(1)\nkept = "once"\nprint(kept)'),
+          sessionId,
+        };
+        const first = client.submit({ request, jobId });
+        if (gapMs > 0) await sleep(gapMs);
+        const second = other.submit({ request, jobId });
+        expect(await Promise.all([first, second])).toEqual([jobId, jobId]);
+        jobIds.push(jobId);
+        const [mine, theirs] = await Promise.all([
+          client.wait({ jobId, timeoutMs: ANSWER_BOUND_MS }),
+          other.wait({ jobId, timeoutMs: ANSWER_BOUND_MS }),
+        ]);
+        expect(mine.status).toBe('completed');
+        expect(mine.execution?.logs.stdout).toEqual(['once\n']);
+        expect(theirs).toEqual(mine);
+        expect(await runs.count(jobId)).toBe(1);
+        const next = await client.submit({
+          request: { kind: 'run-code', code: 'kept', sessionId },
+        });
+        jobIds.push(next);
+        const kept = await client.wait({ jobId: next, timeoutMs: ANSWER_BOUND_MS });
+        expect(kept.status).toBe('completed');
+        expect(kept.execution && executionText(kept.execution)).toBe("'once'");
+      }
+    } finally {
+      await other.close();
+    }
   });
 
   test('every call has one answer, nothing is stranded, no container is left', async () => {

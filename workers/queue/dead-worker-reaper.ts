@@ -19,13 +19,13 @@ export interface DeadWorkerReaperOptions {
   selfId: () => string;
   /** Whether this worker may take work now (it holds its lease). */
   canReap: () => boolean;
-  /** Adds a job to this worker's own queue (a session's call) or to the shared queue. */
+  /** Adds a job to a worker's own queue (a session's call), or to the shared queue for ''. */
   adopt: (job: {
     id: string;
     name: string;
     data: unknown;
     opts: Job['opts'];
-    queue: 'own' | 'shared';
+    owner: string;
   }) => Promise<void>;
   intervalMs: number;
   logger: Logger;
@@ -39,6 +39,9 @@ export interface DeadWorkerReaperOptions {
  * - a call of a session that had started there ends `session-lost` (its state died too);
  * - a call of a session that never started (its owner died before running any of it) moves,
  *   with its session and in its order, to this worker's queue: its code never ran.
+ * A second copy of a job (its id added to this queue too: a resubmit, a forward) is not
+ * this worker's to answer: one running on another live worker is left to that run, and one
+ * whose record points at another queue goes there (BullMQ drops it if that queue holds it).
  * Then the dead worker's queue and registration are removed.
  */
 export class DeadWorkerReaper {
@@ -154,7 +157,19 @@ export class DeadWorkerReaper {
       return 'answered' as const;
     };
     if (state.status === 'running') {
+      const runner = state.worker ?? deadId;
+      if (runner !== deadId && (await redis.exists(keys.worker(runner))) === 1) return 'none';
       return answer(sessionKey === undefined ? 'worker-lost' : 'session-lost', '');
+    }
+    if (state.owner !== deadId) {
+      await adopt({
+        id: jobId,
+        name: job.name,
+        data: job.data,
+        opts: job.opts,
+        owner: state.owner,
+      });
+      return 'moved';
     }
     if (!adoptable) return answer('session-lost', 'The call was not run.');
     if (sessionKey !== undefined) {
@@ -174,7 +189,7 @@ export class DeadWorkerReaper {
       name: job.name,
       data: job.data,
       opts: job.opts,
-      queue: sessionKey === undefined ? 'shared' : 'own',
+      owner: sessionKey === undefined ? '' : selfId(),
     });
     return 'moved';
   }

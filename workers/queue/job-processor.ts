@@ -29,7 +29,10 @@ export interface WorkerCounters {
   failed: number;
   /** Jobs taken up after the worker running them died: reported lost, not run again. */
   recovered: number;
-  /** Jobs delivered again after they had ended: answered from their stored result. */
+  /**
+   * Second copies of jobs: delivered after the job had ended (answered from its stored
+   * result), or while another live worker ran it (dropped: that run answers).
+   */
   duplicates: number;
   /** Jobs a worker took after their deadline: answered `expired`, not run. */
   expired: number;
@@ -56,6 +59,8 @@ interface RunningJob {
   workerId: string;
   /** Stopped because this worker lost its lease: its answer is that it was lost. */
   fenced: boolean;
+  /** Resolves once this delivery is done here. */
+  ended: Promise<void>;
 }
 
 /**
@@ -63,6 +68,14 @@ interface RunningJob {
  * Redis (beginJob), waits for its session's turn, runs it, and stores its one result. Every
  * way a job can end without running is answered with a verdict, and ended as failed in
  * BullMQ's own view (UnrecoverableError) so its failed list says why.
+ *
+ * A job id may be delivered more than once (a resubmit, a forward or a reaper may add a
+ * copy to another queue than the one holding it; BullMQ redelivers a job whose lock
+ * lapsed). A second copy never answers for a run that goes on: here, it waits for the
+ * delivery of the same id this worker holds; for a run on another live worker, it is
+ * dropped (see beginJob). That worker's own delivery answers, or its death does: its own
+ * queue is cleared by a reaper, and a job of the shared queue is redelivered by BullMQ's
+ * stalled check once its lock (the lease) lapses.
  */
 export class JobProcessor {
   readonly #options: JobProcessorOptions;
@@ -103,16 +116,25 @@ export class JobProcessor {
   ): Promise<{ status: string }> {
     const jobId = job.id ?? '';
     const envelope = await this.#envelope(job, jobId);
+    // Another delivery of this id is here (a second copy of the job): it goes first, and this
+    // one then finds the job as that one left it (ended, as a rule). One delivery of an id
+    // at a time here keeps its abort, its fencing and its session turn its own.
+    for (let held = this.#running.get(jobId); held; held = this.#running.get(jobId)) {
+      this.#options.logger.info({ jobId }, 'a second delivery waits for the one held here');
+      await held.ended;
+    }
     const controller = new AbortController();
     const signal = bullSignal
       ? AbortSignal.any([bullSignal, controller.signal])
       : controller.signal;
     const workerId = this.#options.workerId();
+    const { promise: ended, resolve: end } = Promise.withResolvers<void>();
     this.#running.set(jobId, {
       controller,
       sessionKey: envelope.sessionKey,
       workerId,
       fenced: false,
+      ended,
     });
     const turn =
       envelope.sessionKey !== undefined && envelope.seq !== undefined
@@ -124,6 +146,7 @@ export class JobProcessor {
       return await this.#run({ job, jobId, envelope, workerId, signal });
     } finally {
       this.#running.delete(jobId);
+      end();
       turn?.leave();
     }
   }
@@ -182,8 +205,19 @@ export class JobProcessor {
         case 'expired':
           counters.expired += 1;
           return this.#endUnrun(jobId, envelope, 'expired', null, '');
-        case 'running-elsewhere':
-          // Redelivered after its worker died mid-run: never run the user's code twice.
+        case 'running':
+          if (start.alive && start.worker !== workerId) {
+            // A second copy of a job another live worker runs: that run gives its answer.
+            counters.duplicates += 1;
+            this.#options.logger.info(
+              { jobId, worker: start.worker },
+              'a second copy of a job running on a live worker is dropped',
+            );
+            return 'duplicate';
+          }
+          // Its worker died mid-run (its lease is gone), or it is this worker and no delivery
+          // here runs it any more (the run that started it ended without a result): never
+          // run the user's code twice.
           counters.recovered += 1;
           return this.#endUnrun(
             jobId,

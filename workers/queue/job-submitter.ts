@@ -133,9 +133,12 @@ export class JobSubmitter {
   }
 
   /**
-   * A job id submitted before: nothing runs again. A submit that created the record but
-   * failed before the job reached its queue is completed now (adding a BullMQ job whose id
-   * exists does nothing).
+   * A job id submitted before: nothing runs again, and it has the one answer of its one run.
+   * A submit that created the record but failed before the job reached its queue is
+   * completed now: the job is added to the queue its record names (where BullMQ drops a
+   * second add of an id). A copy this adds beside one in another queue, or after the first
+   * was taken, is a second delivery of the job, which never runs it again nor answers for
+   * its run (see JobProcessor and BEGIN_JOB).
    */
   async #resume(jobId: string, request: ParsedJobRequest, record: string): Promise<void> {
     const { keys, requests, queue } = this.#options;

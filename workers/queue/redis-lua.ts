@@ -129,11 +129,18 @@ return {'queued', owner, tostring(seq), state.epoch}
 
 /**
  * Starts a job on this worker, if it may start: the worker's lease is alive, the job has
- * neither ended nor started elsewhere, its deadline has not passed, its session is the
- * one it was queued for, and every earlier call of that session has ended. KEYS: state,
- * events, this worker's heartbeat. ARGV: worker id, started event, events ttl (s), prefix.
- * Returns {'run'} | {'fenced'} | {'missing'} | {'done'} | {'running', worker} |
- * {'expired'} | {'session-lost', owner} | {'owned-elsewhere', owner} | {'wait', turn}.
+ * neither ended nor started (here or elsewhere), its deadline has not passed, its session
+ * is the one it was queued for, and every earlier call of that session has ended. KEYS:
+ * state, events, this worker's heartbeat. ARGV: worker id, started event, events ttl (s),
+ * prefix. Returns {'run'} | {'fenced'} | {'missing'} | {'done'} |
+ * {'running', worker, '1' if its lease is alive else '0'} | {'expired'} |
+ * {'session-lost', owner} | {'owned-elsewhere', owner} | {'wait', turn}.
+ *
+ * A job id may be delivered more than once: BullMQ drops a second add of an id only within
+ * one queue, and a resubmit, a forward or a reaper may put a copy in another queue (BullMQ
+ * also redelivers a job whose lock lapsed). A delivery that finds the job running is one
+ * of these copies: only when the worker running it has lost its lease did that run die with
+ * it; while the lease is alive, the run's own result is the job's one answer.
  */
 export const BEGIN_JOB = `${NOW}${DONE}
 if redis.call('EXISTS', KEYS[3]) == 0 then return {'fenced'} end
@@ -141,7 +148,11 @@ local current = redis.call('GET', KEYS[1])
 if not current then return {'missing'} end
 if string.sub(current, 1, #DONE) == DONE then return {'done'} end
 local state = cjson.decode(current)
-if state.status == 'running' then return {'running', state.worker or ''} end
+if state.status == 'running' then
+  local worker = state.worker or ''
+  local alive = worker ~= '' and redis.call('EXISTS', ARGV[4] .. ':worker:' .. worker) == 1
+  return {'running', worker, alive and '1' or '0'}
+end
 local now = now_ms()
 if state.deadline and now > state.deadline then return {'expired'} end
 if state.session then

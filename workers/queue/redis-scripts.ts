@@ -126,7 +126,12 @@ export type JobStart =
   /** The job's record is gone (Redis lost its data, or it expired). */
   | { kind: 'missing' }
   | { kind: 'done' }
-  | { kind: 'running-elsewhere'; worker: string }
+  /**
+   * It is running, on `worker` (maybe this one): this delivery is a second copy of the job.
+   * `alive`: that worker's lease is alive, so its run goes on and gives the job's answer;
+   * otherwise the run died with its worker.
+   */
+  | { kind: 'running'; worker: string; alive: boolean }
   | { kind: 'expired' }
   | { kind: 'session-lost'; owner: string }
   | { kind: 'owned-elsewhere'; owner: string }
@@ -138,7 +143,7 @@ export async function beginJob(
   keys: RedisKeys,
   { jobId, workerId }: { jobId: string; workerId: string },
 ): Promise<JobStart> {
-  const [kind, detail = ''] = await scripted(redis).lagentBeginJob(
+  const [kind, detail = '', alive = '0'] = await scripted(redis).lagentBeginJob(
     keys.state(jobId),
     keys.events(jobId),
     keys.worker(workerId),
@@ -155,7 +160,7 @@ export async function beginJob(
     case 'expired':
       return { kind };
     case 'running':
-      return { kind: 'running-elsewhere', worker: detail };
+      return { kind: 'running', worker: detail, alive: alive === '1' };
     case 'session-lost':
       return { kind: 'session-lost', owner: detail };
     case 'owned-elsewhere':

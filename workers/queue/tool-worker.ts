@@ -188,9 +188,8 @@ export class ToolWorker {
       keys: this.#keys,
       selfId: () => this.id,
       canReap: () => (this.#lease?.held ?? false) && !this.#draining,
-      adopt: async ({ id, name, data, opts, queue }) => {
-        const target = queue === 'own' ? this.#ownerQueue(this.id) : this.#ownerQueue('');
-        await target.add(name, data, { ...opts, jobId: id });
+      adopt: async ({ id, name, data, opts, owner }) => {
+        await this.#ownerQueue(owner).add(name, data, { ...opts, jobId: id });
       },
       intervalMs: this.#options.leaseMs,
       logger: this.#logger,

@@ -67,7 +67,7 @@ test('a running job is given back for a retry by its own worker only', async () 
   await submit(jobId);
   expect(await start(jobId, 'w1')).toEqual({ kind: 'run' });
   expect(await releaseJob(redis, keys, { jobId, workerId: 'w2' })).toBe(false);
-  expect(await start(jobId, 'w2')).toEqual({ kind: 'running-elsewhere', worker: 'w1' });
+  expect(await start(jobId, 'w2')).toEqual({ kind: 'running', worker: 'w1', alive: true });
   expect(await releaseJob(redis, keys, { jobId, workerId: 'w1' })).toBe(true);
   expect(await start(jobId, 'w2')).toEqual({ kind: 'run' });
 });
@@ -217,4 +217,45 @@ test('a session without any live worker to own it is refused', async () => {
   });
   expect(submission).toEqual({ kind: 'no-worker' });
   await purgeQueue({ queueName: emptyKeys.sharedQueue });
+});
+
+test('the same id resubmitted while its first call of a new session runs: a second delivery hears the run goes on', async () => {
+  const owner = `owner-${randomUUID().slice(0, 6)}`;
+  const other = `other-${randomUUID().slice(0, 6)}`;
+  await register(owner, { sessions: -4_000 }); // the least loaded: the new session goes here
+  await register(other, { sessions: 1_000 });
+  const sessionKey = `scope:${randomUUID().slice(0, 6)}`;
+  const jobId = randomUUID();
+  const first = await submit(jobId, sessionKey);
+  expect(first).toMatchObject({ kind: 'queued', owner, seq: 1 });
+  // Resubmitted before it starts, and again once it runs: one record, one place in line.
+  expect((await submit(jobId, sessionKey)).kind).toBe('exists');
+  expect(await start(jobId, owner)).toEqual({ kind: 'run' });
+  const again = await submit(jobId, sessionKey);
+  expect(again.kind === 'exists' && parseJobState(again.record)?.status).toBe('running');
+  // Copies of the job delivered now (on its own worker, or on another): the run is alive.
+  expect(await start(jobId, owner)).toEqual({ kind: 'running', worker: owner, alive: true });
+  expect(await start(jobId, other)).toEqual({ kind: 'running', worker: owner, alive: true });
+  // The run's result is the job's one answer, and the session goes on.
+  expect(
+    await storeWorkerResult(redis, keys, { result: completed(jobId, owner), workerId: owner }),
+  ).toBe('stored');
+  expect(await start(jobId, other)).toEqual({ kind: 'done' });
+  const state = parseJobState(await redis.get(keys.state(jobId)));
+  expect(state?.status === 'done' && state.result.status).toBe('completed');
+  const next = randomUUID();
+  expect(await submit(next, sessionKey)).toMatchObject({ kind: 'queued', owner, seq: 2 });
+  expect(await start(next, owner)).toEqual({ kind: 'run' });
+});
+
+test("a second delivery of a job whose worker's lease is gone hears the run died with it", async () => {
+  const owner = `owner-${randomUUID().slice(0, 6)}`;
+  await register(owner, { sessions: -5_000 });
+  const jobId = randomUUID();
+  await submit(jobId, `scope:${randomUUID().slice(0, 6)}`);
+  expect(await start(jobId, owner)).toEqual({ kind: 'run' });
+  await redis.del(keys.worker(owner)); // the lease ran out
+  const taker = `taker-${randomUUID().slice(0, 6)}`;
+  await register(taker);
+  expect(await start(jobId, taker)).toEqual({ kind: 'running', worker: owner, alive: false });
 });
