@@ -30,7 +30,7 @@ class FloorClient:
         with open(prefix + ".json", "w") as handle:
             json.dump(connection, handle)
         self.kernel = subprocess.Popen(
-            [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", prefix + ".json", *KERNEL_ARGS],
+            [sys.executable, "-Xfrozen_modules=off", "-m", "lagent_kernel_launcher", "-f", prefix + ".json", *KERNEL_ARGS],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         context = zmq.Context()
         self.shell = context.socket(zmq.DEALER)

@@ -19,7 +19,9 @@ KERNEL_START_TIMEOUT_S = 60.0
 # (the benchmarks compare the two).
 KERNEL_START = os.environ.get("LAGENT_KERNEL_START", "fork")
 PR_SET_DUMPABLE = 4
-LAUNCHER = "ipykernel_launcher"
+# ipykernel's launcher, without the optional modules no sandbox kernel uses (in the image's
+# kernel directory, on the path of the driver and of every kernel).
+LAUNCHER = "lagent_kernel_launcher"
 # Shared with the benchmarks, so the kernel they measure is configured like this one.
 with open(os.path.join(os.path.dirname(__file__), "..", "kernel", "kernel_args.json")) as _handle:
     KERNEL_ARGS = json.load(_handle)
@@ -157,8 +159,9 @@ def preload():
     if KERNEL_START != "fork":
         return
     try:
-        import ipykernel.kernelapp  # noqa: F401
-        import lagent_kernel_ext  # noqa: F401
+        import lagent_kernel_launcher
+
+        lagent_kernel_launcher.import_kernel_modules()
         _preloaded = True
     except Exception:  # noqa: BLE001 - then kernels are spawned as new interpreters
         _preloaded = False
@@ -186,7 +189,7 @@ def start_kernel_process(connection_file, env):
 
 
 def _run_forked_kernel(argv, env):
-    """In the forked child: becomes what `python -m ipykernel_launcher` would be, then runs it.
+    """In the forked child: becomes what `python -m lagent_kernel_launcher` would be, then runs it.
 
     Nothing of the driver may reach the kernel: every inherited descriptor above 2 (the host
     channel among them) is closed before anything else, and the child never returns into
@@ -221,9 +224,9 @@ def _run_forked_kernel(argv, env):
         for name in ("lagent_driver", "driver_io", "kernel_process"):
             sys.modules.pop(name, None)
         sys.argv = [LAUNCHER, *argv]
-        from ipykernel import kernelapp
+        import lagent_kernel_launcher
 
-        kernelapp.launch_new_instance()
+        lagent_kernel_launcher.main()
         code = 0
     except SystemExit as exit_:
         code = exit_.code if isinstance(exit_.code, int) else 1
