@@ -10,6 +10,7 @@ import {
   throwIfAborted,
 } from '../../core/index.ts';
 import type {
+  AwaitResultOptions,
   FailedJob,
   JobBackend,
   JobInfo,
@@ -163,6 +164,32 @@ export class EmbeddedJobBackend implements JobBackend {
       });
     }
     return this.#jobs.get(jobId)?.result ?? verdict;
+  }
+
+  async awaitResult({ jobId, waitMs, signal }: AwaitResultOptions): Promise<JobResult | null> {
+    throwIfAborted(signal, `Waiting for job ${jobId}`);
+    const job = this.#job(jobId);
+    if (job.result) return job.result;
+    let listener: (() => void) | undefined;
+    const ended = new Promise<JobResult>((resolve) => {
+      listener = () => {
+        if (job.result) resolve(job.result);
+      };
+      job.listeners.add(listener);
+    });
+    try {
+      const ending = await raceDeadline({ promise: ended, timeoutMs: waitMs, signal });
+      if (ending.kind === 'value') return ending.value;
+      if (ending.kind === 'abort') {
+        throw new AbortedError({
+          message: `Waiting for job ${jobId} was aborted; the job goes on`,
+          cause: ending.reason,
+        });
+      }
+      return null;
+    } finally {
+      if (listener) job.listeners.delete(listener);
+    }
   }
 
   async *events({

@@ -25,6 +25,14 @@ export interface WaitOptions {
   signal?: AbortSignal;
 }
 
+export interface AwaitResultOptions {
+  jobId: string;
+  /** Longest wait. Reaching it changes nothing: the job goes on, and the answer is null. */
+  waitMs: number;
+  /** Ends the wait (AbortedError), never the job. */
+  signal?: AbortSignal;
+}
+
 export interface FailedJob {
   jobId: string;
   reason: string;
@@ -88,6 +96,12 @@ export interface JobBackend {
   readonly sessionScope: string;
   submit(options: SubmitOptions): Promise<string>;
   wait(options: WaitOptions): Promise<JobResult>;
+  /**
+   * The job's result once it has one, waiting at most `waitMs`; null when it has not ended
+   * by then. Unlike `wait`, it never cancels or changes the job (a long-poll, a status page).
+   * JobNotFoundError for an unknown id.
+   */
+  awaitResult(options: AwaitResultOptions): Promise<JobResult | null>;
   /** The job's events from its start, ending with `end`. */
   events(options: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent>;
   /** Stops a queued or running job; false when it had already ended (or never existed). */

@@ -10,6 +10,7 @@ import {
   throwIfAborted,
 } from '../../core/index.ts';
 import type {
+  AwaitResultOptions,
   FailedJob,
   JobBackend,
   JobInfo,
@@ -201,11 +202,11 @@ export class RedisJobClient implements JobBackend {
     // Any other job may have ended before this wait began, or may not exist.
     if (!this.#requests.has(jobId)) {
       const state = await this.#state(jobId).catch((error: unknown) => {
-        this.#inbox.cancelWaiter(jobId);
+        this.#inbox.release(jobId, waiter);
         throw error;
       });
       if (state === null) {
-        this.#inbox.cancelWaiter(jobId);
+        this.#inbox.release(jobId, waiter);
         throw new JobNotFoundError({ jobId });
       }
       if (state.status === 'done') waiter.resolve(state.result);
@@ -224,7 +225,7 @@ export class RedisJobClient implements JobBackend {
     // The deadline's result becomes the job's one result first; then the job is stopped,
     // so the worker's own "cancelled" cannot take its place.
     const stored = await this.#stop(jobId, verdict).catch(() => false);
-    this.#inbox.cancelWaiter(jobId);
+    this.#inbox.release(jobId, waiter);
     const ended = stored ? verdict : await this.#storedResult(jobId).catch(() => undefined);
     if (aborted) {
       throw new AbortedError({
@@ -236,6 +237,36 @@ export class RedisJobClient implements JobBackend {
       });
     }
     return ended ?? verdict;
+  }
+
+  async awaitResult({ jobId, waitMs, signal }: AwaitResultOptions): Promise<JobResult | null> {
+    throwIfAborted(signal, `Waiting for job ${jobId}`);
+    this.#assertOpen();
+    const recent = this.#inbox.recent(jobId);
+    if (recent) return recent;
+    // The waiter first, then the record: a result that lands in between still reaches it.
+    const waiter = this.#inbox.waiter(jobId);
+    try {
+      const state = await redisRequest({
+        what: `Reading job ${jobId}`,
+        timeoutMs: this.#options.requestTimeoutMs,
+        promise: this.#state(jobId),
+      });
+      if (state === null) throw new JobNotFoundError({ jobId });
+      if (state.status === 'done') return state.result;
+      const ending = await raceDeadline({ promise: waiter.promise, timeoutMs: waitMs, signal });
+      if (ending.kind === 'value') return ending.value;
+      if (ending.kind === 'error') throw ending.error;
+      if (ending.kind === 'abort') {
+        throw new AbortedError({
+          message: `Waiting for job ${jobId} was aborted; the job goes on`,
+          cause: ending.reason,
+        });
+      }
+      return null;
+    } finally {
+      this.#inbox.release(jobId, waiter);
+    }
   }
 
   events({ jobId, signal }: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent> {

@@ -40,6 +40,7 @@ export class ResultInbox {
   readonly #stream: string;
   readonly #keep: (jobId: string) => boolean;
   readonly #waiters = new Map<string, ResultWaiter>();
+  readonly #holders = new Map<ResultWaiter, number>();
   readonly #recent = new Map<string, JobResult>();
   #closed = false;
 
@@ -68,30 +69,45 @@ export class ResultInbox {
     return this.#recent.get(jobId);
   }
 
-  /** The one waiter of a job, created on first use; it ends when its result is resolved. */
+  /**
+   * The one waiter of a job, created on first use and shared by every wait of that job (a
+   * `wait` and HTTP long-polls, say); it ends when its result is resolved. Each caller
+   * gives it back with `release` when its wait ends another way.
+   */
   waiter(jobId: string): ResultWaiter {
     const existing = this.#waiters.get(jobId);
-    if (existing) return existing;
+    if (existing) {
+      this.#holders.set(existing, (this.#holders.get(existing) ?? 0) + 1);
+      return existing;
+    }
     const { promise, resolve, reject } = Promise.withResolvers<JobResult>();
     const created: ResultWaiter = {
       promise,
       since: Date.now(),
       resolve: (result) => {
-        this.#waiters.delete(jobId);
+        this.#forget(jobId, created);
         resolve(result);
       },
       reject: (error) => {
-        this.#waiters.delete(jobId);
+        this.#forget(jobId, created);
         reject(error);
       },
     };
     this.#waiters.set(jobId, created);
+    this.#holders.set(created, 1);
     return created;
   }
 
-  /** Drops a job's waiter without a result (its wait ended another way). */
-  cancelWaiter(jobId: string): void {
-    this.#waiters.delete(jobId);
+  /** One wait of a job ended without its result: the waiter goes once no wait holds it. */
+  release(jobId: string, waiter: ResultWaiter): void {
+    const holders = (this.#holders.get(waiter) ?? 1) - 1;
+    if (holders > 0) this.#holders.set(waiter, holders);
+    else this.#forget(jobId, waiter);
+  }
+
+  #forget(jobId: string, waiter: ResultWaiter): void {
+    this.#holders.delete(waiter);
+    if (this.#waiters.get(jobId) === waiter) this.#waiters.delete(jobId);
   }
 
   /** Ends a job's wait, if anyone waits for it. */

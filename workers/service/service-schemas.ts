@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import {
+  JobEventSchema,
+  JobRequestSchema,
+  JobResultSchema,
+  RunCodeRequestSchema,
+} from '../queue/job-schema.ts';
+
+// The API's request and response bodies. The same schemas validate requests, check what the
+// service answers, and become the OpenAPI document (each `id` is a named component there).
+
+/** Longest long-poll a client may ask for; a longer one is a validation error. */
+export const MAX_LONG_POLL_MS = 120_000;
+
+const JobIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_.-]{1,200}$/, 'use letters, digits, _ - . (at most 200)')
+  .refine((id) => !/^\d+$/.test(id), 'a job id cannot be only digits');
+
+export const JobParamsSchema = z.object({ jobId: JobIdSchema });
+
+export const SubmitJobBodySchema = z
+  .object({
+    request: JobRequestSchema,
+    jobId: JobIdSchema.optional().describe(
+      'Submitting the same id again answers with the first run (idempotent); random when absent.',
+    ),
+    deadlineMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('The job must start within this long, or it ends `expired` without running.'),
+  })
+  .meta({ id: 'SubmitJob' });
+
+export const SubmittedJobSchema = z.object({ jobId: z.string() }).meta({ id: 'SubmittedJob' });
+
+export const StoredJobResultSchema = JobResultSchema.meta({ id: 'JobResult' });
+
+export const JobInfoSchema = z
+  .object({
+    jobId: z.string(),
+    state: z.enum(['queued', 'running', 'ended']),
+    workerId: z.string().nullable(),
+    result: StoredJobResultSchema.optional(),
+  })
+  .meta({ id: 'JobInfo' });
+
+export const ReadJobQuerySchema = z.object({
+  waitMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_LONG_POLL_MS)
+    .default(0)
+    .describe(
+      'Wait up to this long for the job to end (long-poll). Reaching it changes nothing: the job goes on.',
+    ),
+});
+
+export const CancelledSchema = z
+  .object({
+    cancelled: z.boolean().describe('False when the job had already ended.'),
+  })
+  .meta({ id: 'Cancelled' });
+
+export const JobEventDocSchema = JobEventSchema.meta({ id: 'JobEvent' });
+
+export const RunCodeBodySchema = RunCodeRequestSchema.omit({ kind: true })
+  .extend({
+    waitMs: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('Longest wait for the result; then the job is cancelled and answers `timed-out`.'),
+  })
+  .meta({ id: 'RunCode' });
+
+export const FailedJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+});
+
+export const FailedJobSchema = z
+  .object({
+    jobId: z.string(),
+    reason: z.string(),
+    attempts: z.number(),
+    failedAt: z.number().nullable(),
+    queue: z.string(),
+  })
+  .meta({ id: 'FailedJob' });
+
+export const ToolDescriptorSchema = z
+  .object({
+    name: z.string(),
+    isToolkit: z.boolean(),
+    description: z.record(z.string(), z.unknown()),
+    apis: z.array(z.record(z.string(), z.unknown())),
+  })
+  .meta({ id: 'ToolDescriptor' });
+
+export const QueueStatusSchema = z
+  .object({
+    queue: z.string(),
+    workers: z.array(z.object({ workerId: z.string(), health: z.record(z.string(), z.unknown()) })),
+    waiting: z.number(),
+    active: z.number(),
+    sessions: z.number(),
+  })
+  .meta({ id: 'QueueStatus' });
+
+export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const ReadinessSchema = z
+  .object({
+    status: z.enum(['ready', 'not-ready']),
+    backend: z.enum(['redis', 'embedded']),
+    workers: z.number(),
+    reason: z.string().optional(),
+  })
+  .meta({ id: 'Readiness' });
+
+export { JobRequestSchema };

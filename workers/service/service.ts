@@ -1,0 +1,113 @@
+import fastifySwagger from '@fastify/swagger';
+import type { FastifyInstance } from 'fastify';
+import Fastify from 'fastify';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+} from 'fastify-type-provider-zod';
+import type { JobBackend } from '../queue/job-backend.ts';
+import { HttpError, sendError } from './api-error.ts';
+import { registerJobRoutes } from './job-routes.ts';
+import { registerServiceRoutes } from './service-routes.ts';
+import { OpenStreams } from './sse-stream.ts';
+import { createWorkerCheck } from './worker-check.ts';
+
+/** Where `lagent serve` listens by default: this machine only. */
+export const DEFAULT_SERVICE_HOST = '127.0.0.1';
+export const DEFAULT_SERVICE_PORT = 8080;
+/**
+ * Largest request body. Code is capped by the request limits (1 MiB by default, answered
+ * 413 REQUEST_LIMIT_EXCEEDED); the body may be larger than its code (JSON escapes).
+ */
+export const DEFAULT_BODY_LIMIT_BYTES = 8 * 1024 * 1024;
+/** How long a stop waits for open event streams to end on their own before ending them. */
+export const DEFAULT_STREAM_GRACE_MS = 10_000;
+
+export interface CreateServiceOptions {
+  jobs: JobBackend;
+  /** @default DEFAULT_BODY_LIMIT_BYTES */
+  bodyLimitBytes?: number;
+  /** @default DEFAULT_STREAM_GRACE_MS */
+  streamGraceMs?: number;
+  /** Fastify's logger (pino): false for none. @default false */
+  logger?: boolean | { level: string };
+}
+
+export interface StartServiceOptions extends CreateServiceOptions {
+  /** @default DEFAULT_SERVICE_HOST */
+  host?: string;
+  /** 0 for any free port. @default DEFAULT_SERVICE_PORT */
+  port?: number;
+}
+
+export interface RunningService {
+  app: FastifyInstance;
+  /** `http://host:port`, with the port actually bound. */
+  url: string;
+  /**
+   * Stops taking requests, lets open event streams run for `streamGraceMs` and then ends
+   * them (clients resume with Last-Event-ID), and waits for requests in flight. Jobs are
+   * left to the workers. The job backend is the caller's to close.
+   */
+  close(): Promise<void>;
+}
+
+const OPENAPI_INFO = {
+  title: 'lagent-ts',
+  description:
+    'Sandboxed code execution and tool calls for LLM agents: submit jobs, follow them, read their results.',
+  version: '1',
+};
+
+/** The HTTP API in front of a job backend, not yet listening. */
+export async function createService({
+  jobs,
+  bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
+  streamGraceMs = DEFAULT_STREAM_GRACE_MS,
+  logger = false,
+}: CreateServiceOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger,
+    bodyLimit: bodyLimitBytes,
+    // Graceful stop: idle keep-alive connections are closed at once, busy ones after their answer.
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((request, reply) => {
+    const message = `No route ${request.method} ${request.url.split('?')[0] ?? ''}`;
+    sendError(new HttpError({ code: 'NOT_FOUND', message }), request, reply);
+  });
+  await app.register(fastifySwagger, {
+    openapi: { openapi: '3.1.0', info: OPENAPI_INFO },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  const streams = new OpenStreams();
+  registerJobRoutes(app, { jobs, streams, requireWorker: createWorkerCheck({ jobs }) });
+  registerServiceRoutes(app, { jobs });
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  app.addHook('preClose', () => streams.drain(streamGraceMs));
+  return app;
+}
+
+/** Starts the service; `close()` stops it. */
+export async function startService({
+  host = DEFAULT_SERVICE_HOST,
+  port = DEFAULT_SERVICE_PORT,
+  ...options
+}: StartServiceOptions): Promise<RunningService> {
+  const app = await createService(options);
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address !== null ? address.port : port;
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { app, url: `http://${shown}:${bound}`, close: () => app.close() };
+}
