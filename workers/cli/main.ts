@@ -8,6 +8,7 @@ import { EXIT_CANNOT_RUN, EXIT_OK } from './exit-codes.ts';
 import { readPackageVersion } from './package-version.ts';
 import { registerResultCommand } from './result-command.ts';
 import { registerRunCodeCommand } from './run-code-command.ts';
+import { registerServeCommand } from './serve-command.ts';
 import { registerStatusCommand } from './status-command.ts';
 import { registerSubmitCommand } from './submit-command.ts';
 import { registerWorkerCommand } from './worker-command.ts';
@@ -28,6 +29,7 @@ registerRunCodeCommand(program);
 registerResultCommand(program);
 registerCancelCommand(program);
 registerStatusCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -51,20 +51,22 @@ interface WorkerCommandOptions {
   logLevel: string;
 }
 
-function createLogger({
+/** A pino logger: pretty lines on a terminal, JSON lines otherwise. */
+export function createLogger({
   logFormat,
   logLevel,
-}: Pick<WorkerCommandOptions, 'logFormat' | 'logLevel'>): Logger {
+  name = 'lagent-worker',
+}: Pick<WorkerCommandOptions, 'logFormat' | 'logLevel'> & { name?: string }): Logger {
   return logFormat === 'pretty'
     ? pino({
-        name: 'lagent-worker',
+        name,
         level: logLevel,
         transport: {
           target: 'pino-pretty',
           options: { colorize: process.stdout.isTTY, ignore: 'pid,hostname' },
         },
       })
-    : pino({ name: 'lagent-worker', level: logLevel });
+    : pino({ name, level: logLevel });
 }
 
 const collect = (value: string, previous: string[]) => [...previous, value];

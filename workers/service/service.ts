@@ -8,6 +8,7 @@ import {
   serializerCompiler,
   validatorCompiler,
 } from 'fastify-type-provider-zod';
+import { parseJson } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { HttpError, sendError } from './api-error.ts';
 import { registerJobRoutes } from './job-routes.ts';
@@ -62,6 +63,29 @@ const OPENAPI_INFO = {
   version: '1',
 };
 
+const SHARED_REF = '#/components/schemas/__shared#/$defs/';
+
+/**
+ * The generated document, with the schemas zod shares between routes (recursive JSON values)
+ * lifted to components of their own: the generator refers to them as
+ * `#/components/schemas/__shared#/$defs/x`, which no JSON pointer resolves.
+ */
+function openApiDocument(generated: object): object {
+  const document = structuredClone(generated) as {
+    components?: { schemas?: Record<string, { $defs?: Record<string, unknown> }> };
+  };
+  const schemas = document.components?.schemas;
+  const shared = schemas?.['__shared']?.$defs;
+  if (!schemas || !shared) return document;
+  delete schemas['__shared'];
+  for (const [name, schema] of Object.entries(shared)) {
+    schemas[`Shared_${name}`] = schema as { $defs?: Record<string, unknown> };
+  }
+  return parseJson(
+    JSON.stringify(document).replaceAll(SHARED_REF, '#/components/schemas/Shared_'),
+  ) as object;
+}
+
 /** The HTTP API in front of a job backend, not yet listening. */
 export async function createService({
   jobs,
@@ -79,6 +103,8 @@ export async function createService({
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(sendError);
+  // A JSON API: a body of any other type is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain']);
   app.setNotFoundHandler((request, reply) => {
     const message = `No route ${request.method} ${request.url.split('?')[0] ?? ''}`;
     sendError(new HttpError({ code: 'NOT_FOUND', message }), request, reply);
@@ -93,7 +119,7 @@ export async function createService({
   registerServiceRoutes(app, { jobs });
   app
     .withTypeProvider<ZodTypeProvider>()
-    .get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+    .get('/openapi.json', { schema: { hide: true } }, () => openApiDocument(app.swagger()));
   app.addHook('preClose', () => streams.drain(streamGraceMs));
   return app;
 }
