@@ -1,6 +1,9 @@
 // `lagent serve` as a person starts it: a child process, real HTTP on 127.0.0.1, real Docker
 // sandboxes; embedded (no Redis), and through Redis with a worker in the same process.
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { safeParseJson } from '../../../core/index.ts';
@@ -8,7 +11,7 @@ import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { EXIT_CANNOT_RUN } from '../../../workers/cli/exit-codes.ts';
 import { requireDocker, requireRedis } from '../../support/services.ts';
 import { call } from '../../support/service-fixture.ts';
-import { cliMain, runLagent } from './cli-process.ts';
+import { cliMain, root, runLagent } from './cli-process.ts';
 
 /** Starts `lagent serve`; resolves with its URL once it logs that it serves. */
 async function startServe(args: readonly string[], env: NodeJS.ProcessEnv) {
@@ -107,5 +110,39 @@ describe('lagent serve', () => {
     const run = await runLagent(['serve', '--host', '0.0.0.0', '--port', '0']);
     expect(run.code).toBe(EXIT_CANNOT_RUN);
     expect(run.stderr).toContain('without API keys');
+  });
+
+  test("the README's service snippet works as written", async () => {
+    await requireDocker();
+    await requireRedis();
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    const block = [...readme.matchAll(/```sh\n([\s\S]*?)```/g)]
+      .map((match) => match[1] ?? '')
+      .find((text) => text.includes('lagent serve'));
+    const lines = (block ?? '').split('\n');
+    const serveLine = lines.find((line) => line.startsWith('npx lagent serve')) ?? '';
+    const curlLine = lines.find((line) => line.startsWith('curl ')) ?? '';
+    const serveArgs = serveLine.replace(/#.*/, '').replace('&', '').trim().split(/\s+/).slice(3);
+    expect(serveArgs).toContain('--with-worker');
+    // As the reader has it after `source scripts/setup.sh` (REDIS_URL set), on a queue and
+    // port of its own.
+    const queue = `readme-${randomUUID().slice(0, 8)}`;
+    const serve = await startServe(
+      [...serveArgs, '--queue', queue, '--pool-size', '1', '--sandbox-prefix', queue],
+      process.env,
+    );
+    try {
+      const address = new URL(serve.url).host;
+      const { stdout } = await promisify(execFile)('bash', [
+        '-c',
+        curlLine.replaceAll('localhost:8080', address),
+      ]);
+      expect(stdout).toContain('"status":"completed"');
+      expect(stdout).toContain('"text":"42"');
+    } finally {
+      serve.child.kill('SIGKILL');
+      await serve.exited;
+      await purgeQueue({ queueName: queue });
+    }
   });
 });
