@@ -16,11 +16,13 @@ import {
   SubmitJobBodySchema,
   SubmittedJobSchema,
 } from './service-schemas.ts';
+import type { ServiceMetrics } from './service-metrics.ts';
 import type { OpenStreams } from './sse-stream.ts';
 import { openSseStream, parseLastEventId } from './sse-stream.ts';
 
 export interface JobRoutesOptions {
   jobs: JobBackend;
+  metrics: ServiceMetrics;
   /** NoWorkerError when no worker serves the queue (see createWorkerCheck). */
   requireWorker: () => Promise<void>;
   /** Every open event stream, so the service can end them when it stops. */
@@ -46,7 +48,7 @@ function clientGone(reply: FastifyReply): AbortSignal {
 /** Jobs: submit, read (with a long-poll), follow as events, cancel; and run-code in one call. */
 export function registerJobRoutes(
   root: FastifyInstance,
-  { jobs, streams, requireWorker }: JobRoutesOptions,
+  { jobs, streams, metrics, requireWorker }: JobRoutesOptions,
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
@@ -70,6 +72,7 @@ export function registerJobRoutes(
         ...(jobId === undefined ? {} : { jobId }),
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
       });
+      metrics.jobSubmitted(jobRequest.kind);
       return reply.code(202).send({ jobId: submitted });
     },
   );
@@ -197,6 +200,7 @@ export function registerJobRoutes(
       const { waitMs, ...code } = request.body;
       await requireWorker();
       const jobId = await jobs.submit({ request: { kind: 'run-code', ...code } });
+      metrics.jobSubmitted('run-code');
       try {
         return (await jobs.wait({
           jobId,

@@ -12,6 +12,7 @@ import { parseJson } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { HttpError, sendError } from './api-error.ts';
 import { registerJobRoutes } from './job-routes.ts';
+import { ServiceMetrics } from './service-metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { OpenStreams } from './sse-stream.ts';
 import { createWorkerCheck } from './worker-check.ts';
@@ -115,11 +116,21 @@ export async function createService({
     transformObject: jsonSchemaTransformObject,
   });
   const streams = new OpenStreams();
-  registerJobRoutes(app, { jobs, streams, requireWorker: createWorkerCheck({ jobs }) });
+  const metrics = new ServiceMetrics({ jobs });
+  metrics.instrument(app);
+  registerJobRoutes(app, {
+    jobs,
+    streams,
+    metrics,
+    requireWorker: createWorkerCheck({ jobs }),
+  });
   registerServiceRoutes(app, { jobs });
   app
     .withTypeProvider<ZodTypeProvider>()
     .get('/openapi.json', { schema: { hide: true } }, () => openApiDocument(app.swagger()));
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
   app.addHook('preClose', () => streams.drain(streamGraceMs));
   return app;
 }

@@ -216,4 +216,34 @@ describe.each(BACKENDS)('service API (%s)', (mode) => {
     expect(failed.status).toBe(200);
     expect(Array.isArray(failed.body)).toBe(true);
   });
+
+  test('metrics in Prometheus format: requests, submits, the queue and the workers', async () => {
+    const scrape = async () => {
+      const answer = await call({ url: t.url, path: '/metrics' });
+      expect(answer.status).toBe(200);
+      return String(answer.body);
+    };
+    const value = (text: string, series: string) => {
+      const found = text.split('\n').find((row) => row.startsWith(`${series} `));
+      return found === undefined ? 0 : Number(found.slice(series.length + 1));
+    };
+    const submitted = 'lagent_jobs_submitted_total{kind="tool-call"}';
+    const before = value(await scrape(), submitted);
+    const jobId = await submit({
+      kind: 'tool-call',
+      call: { name: 'Echo', parameters: { text: 'm' } },
+    });
+    await ended(jobId);
+    const after = await scrape();
+    expect(value(after, submitted)).toBe(before + 1);
+    expect(value(after, 'lagent_workers')).toBe(1);
+    expect(value(after, 'lagent_queue_waiting_jobs')).toBe(0);
+    expect(
+      value(after, 'lagent_http_requests_total{method="POST",route="/v1/jobs",status="202"}'),
+    ).toBeGreaterThanOrEqual(1);
+    expect(after).toContain(
+      'lagent_http_request_duration_seconds_bucket{le="0.001",method="GET",route="/v1/jobs/:jobId"}',
+    );
+    expect(after).toContain('lagent_service_process_resident_memory_bytes');
+  });
 });
