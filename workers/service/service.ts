@@ -1,4 +1,5 @@
 import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import Fastify from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -114,6 +115,12 @@ export async function createService({
     openapi: { openapi: '3.1.0', info: OPENAPI_INFO },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,
+  });
+  // A page to read and try the API in (Swagger UI, its assets served from the package).
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    transformSpecification: (generated) => openApiDocument(generated) as typeof generated,
+    transformSpecificationClone: true,
   });
   const streams = new OpenStreams();
   const metrics = new ServiceMetrics({ jobs });

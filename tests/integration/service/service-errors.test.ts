@@ -193,6 +193,11 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
     }
     check('Readiness', (await call({ url: t.url, path: '/readyz' })).body);
     check('ApiError', (await call({ url: t.url, path: '/v1/jobs/nope-x' })).body);
+    // The docs page (Swagger UI) reads the same document.
+    expect((await call({ url: t.url, path: '/docs/json' })).body).toEqual(document);
+    const page = await fetch(`${t.url}/docs/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('swagger-ui');
     // And a wrong value fails the same check, so the check can fail.
     const validate = ajv.getSchema('openapi#/components/schemas/JobResult');
     expect(validate?.({ jobId, status: 'finished', workerId: null })).toBe(false);
