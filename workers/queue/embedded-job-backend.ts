@@ -27,6 +27,7 @@ import {
   isValidJobId,
 } from './job-backend.ts';
 import type { JobRunner } from './job-runner.ts';
+import { awaitEnding } from './await-ending.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEvent, JobResult } from './job-schema.ts';
 import { parseJobRequest } from './job-schema.ts';
@@ -178,15 +179,7 @@ export class EmbeddedJobBackend implements JobBackend {
       job.listeners.add(listener);
     });
     try {
-      const ending = await raceDeadline({ promise: ended, timeoutMs: waitMs, signal });
-      if (ending.kind === 'value') return ending.value;
-      if (ending.kind === 'abort') {
-        throw new AbortedError({
-          message: `Waiting for job ${jobId} was aborted; the job goes on`,
-          cause: ending.reason,
-        });
-      }
-      return null;
+      return await awaitEnding({ jobId, ending: ended, waitMs, signal });
     } finally {
       if (listener) job.listeners.delete(listener);
     }

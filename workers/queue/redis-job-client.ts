@@ -20,6 +20,7 @@ import type {
   WaitOptions,
 } from './job-backend.ts';
 import { DEFAULT_JOB_DEADLINE_MS, DEFAULT_WAIT_TIMEOUT_MS, isValidJobId } from './job-backend.ts';
+import { awaitEnding } from './await-ending.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobEvent, JobResult, ParsedJobRequest } from './job-schema.ts';
 import { parseJobEnvelope, parseJobRequest } from './job-schema.ts';
@@ -29,6 +30,7 @@ import { openQueue, quiet } from './bull-queue.ts';
 import { readJobEvents } from './job-event-stream.ts';
 import { JobWatch } from './job-watch.ts';
 import { readFailedJobs, readQueueStatus } from './queue-status.ts';
+import type { ResultWaiter } from './result-inbox.ts';
 import { ResultInbox } from './result-inbox.ts';
 import {
   connectRedis,
@@ -197,20 +199,7 @@ export class RedisJobClient implements JobBackend {
     throwIfAborted(signal, `Waiting for job ${jobId}`);
     const recent = this.#inbox.recent(jobId);
     if (recent) return recent;
-    const waiter = this.#inbox.waiter(jobId);
-    // A job this client submitted cannot end unseen: the results reader started first.
-    // Any other job may have ended before this wait began, or may not exist.
-    if (!this.#requests.has(jobId)) {
-      const state = await this.#state(jobId).catch((error: unknown) => {
-        this.#inbox.release(jobId, waiter);
-        throw error;
-      });
-      if (state === null) {
-        this.#inbox.release(jobId, waiter);
-        throw new JobNotFoundError({ jobId });
-      }
-      if (state.status === 'done') waiter.resolve(state.result);
-    }
+    const waiter = await this.#beginWait(jobId, () => this.#state(jobId));
     const ending = await raceDeadline({ promise: waiter.promise, timeoutMs, signal });
     if (ending.kind === 'value') return ending.value;
     if (ending.kind === 'error') throw ending.error;
@@ -244,28 +233,40 @@ export class RedisJobClient implements JobBackend {
     this.#assertOpen();
     const recent = this.#inbox.recent(jobId);
     if (recent) return recent;
-    // The waiter first, then the record: a result that lands in between still reaches it.
-    const waiter = this.#inbox.waiter(jobId);
-    try {
-      const state = await redisRequest({
+    const waiter = await this.#beginWait(jobId, () =>
+      redisRequest({
         what: `Reading job ${jobId}`,
         timeoutMs: this.#options.requestTimeoutMs,
         promise: this.#state(jobId),
-      });
-      if (state === null) throw new JobNotFoundError({ jobId });
-      if (state.status === 'done') return state.result;
-      const ending = await raceDeadline({ promise: waiter.promise, timeoutMs: waitMs, signal });
-      if (ending.kind === 'value') return ending.value;
-      if (ending.kind === 'error') throw ending.error;
-      if (ending.kind === 'abort') {
-        throw new AbortedError({
-          message: `Waiting for job ${jobId} was aborted; the job goes on`,
-          cause: ending.reason,
-        });
-      }
-      return null;
+      }),
+    );
+    try {
+      return await awaitEnding({ jobId, ending: waiter.promise, waitMs, signal });
     } finally {
       this.#inbox.release(jobId, waiter);
+    }
+  }
+
+  /**
+   * The start of `wait` and `awaitResult`: the job's waiter (taken before the record is read,
+   * so a result landing meanwhile still reaches it), resolved at once if the job ended. A
+   * job this client submitted cannot end unseen (the results reader started first); any
+   * other may have ended before, or not exist (JobNotFoundError). The caller releases it.
+   */
+  async #beginWait(
+    jobId: string,
+    readState: () => Promise<JobState | null>,
+  ): Promise<ResultWaiter> {
+    const waiter = this.#inbox.waiter(jobId);
+    if (this.#requests.has(jobId)) return waiter;
+    try {
+      const state = await readState();
+      if (state === null) throw new JobNotFoundError({ jobId });
+      if (state.status === 'done') waiter.resolve(state.result);
+      return waiter;
+    } catch (error) {
+      this.#inbox.release(jobId, waiter);
+      throw error;
     }
   }
 

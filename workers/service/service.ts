@@ -132,9 +132,15 @@ export async function createService({
     requireWorker: createWorkerCheck({ jobs }),
   });
   registerServiceRoutes(app, { jobs });
+  // Built on the first request, once every route is registered; the routes never change.
+  let document: object | undefined;
   app
     .withTypeProvider<ZodTypeProvider>()
-    .get('/openapi.json', { schema: { hide: true } }, () => openApiDocument(app.swagger()));
+    .get(
+      '/openapi.json',
+      { schema: { hide: true } },
+      () => (document ??= openApiDocument(app.swagger())),
+    );
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
