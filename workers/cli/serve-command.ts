@@ -1,5 +1,5 @@
-import { isIP } from 'node:net';
 import type { Command } from 'commander';
+import ipaddr from 'ipaddr.js';
 import { Option } from 'commander';
 import { InvalidArgumentError } from '../../core/index.ts';
 import type { ContainerRuntime } from '../../sandboxes/index.ts';
@@ -30,11 +30,11 @@ export const SERVICE_SESSION_SCOPE = 'service';
 
 const LOOPBACK_NAMES = new Set(['localhost', 'ip6-localhost']);
 
-/** True for an address only this machine reaches. */
+/** True for an address only this machine reaches (127/8, ::1, and IPv4-mapped 127/8). */
 export function isLoopbackHost(host: string): boolean {
   if (LOOPBACK_NAMES.has(host)) return true;
-  if (isIP(host) === 4) return host.startsWith('127.');
-  return host === '::1';
+  if (!ipaddr.isValid(host)) return false;
+  return ipaddr.process(host).range() === 'loopback';
 }
 
 /**

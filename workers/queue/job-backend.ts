@@ -115,9 +115,10 @@ export interface JobBackend {
   close(): Promise<void>;
 }
 
-const JOB_ID = /^[A-Za-z0-9_.-]{1,200}$/;
+/** Letters, digits, `_`, `-`, `.`; at most 200 (and not only digits: see isValidJobId). */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
 
 /** True for an id BullMQ and Redis keys can carry (no `:`, not an integer). */
 export function isValidJobId(jobId: string): boolean {
-  return JOB_ID.test(jobId) && !/^\d+$/.test(jobId);
+  return JOB_ID_PATTERN.test(jobId) && !/^\d+$/.test(jobId);
 }

@@ -61,7 +61,7 @@ export function registerJobRoutes(
           'Queues a run-code or tool-call job. Submitting an id again does not run it again: the answer names the same job.',
         tags: ['jobs'],
         body: SubmitJobBodySchema,
-        response: { 202: SubmittedJobSchema, ...errors(400, 401, 413, 429, 503) },
+        response: { 202: SubmittedJobSchema, ...errors(400, 413, 503) },
       },
     },
     async (request, reply) => {
@@ -87,7 +87,7 @@ export function registerJobRoutes(
         tags: ['jobs'],
         params: JobParamsSchema,
         querystring: ReadJobQuerySchema,
-        response: { 200: JobInfoSchema, ...errors(400, 401, 404, 503) },
+        response: { 200: JobInfoSchema, ...errors(400, 404, 503) },
       },
     },
     async (request, reply) => {
@@ -118,7 +118,7 @@ export function registerJobRoutes(
         headers: z.object({ 'last-event-id': z.string().optional() }),
         response: {
           200: z.string().describe('text/event-stream; each `data` is a JobEvent'),
-          ...errors(400, 401, 404),
+          ...errors(400, 404),
         },
       },
     },
@@ -159,7 +159,7 @@ export function registerJobRoutes(
           'Stops a queued or running job (a running kernel is interrupted); its result says `cancelled`.',
         tags: ['jobs'],
         params: JobParamsSchema,
-        response: { 200: CancelledSchema, ...errors(400, 401, 404, 503) },
+        response: { 200: CancelledSchema, ...errors(400, 404, 503) },
       },
     },
     async (request) => {
@@ -178,7 +178,7 @@ export function registerJobRoutes(
           'Jobs that ended because a worker or the queue failed, newest first (failures of the code are results, not here).',
         tags: ['jobs'],
         querystring: FailedJobsQuerySchema,
-        response: { 200: z.array(FailedJobSchema), ...errors(400, 401, 503) },
+        response: { 200: z.array(FailedJobSchema), ...errors(400, 503) },
       },
     },
     async (request) => jobs.listFailed({ limit: request.query.limit }),
@@ -193,7 +193,7 @@ export function registerJobRoutes(
           'Submits a run-code job and answers with its result. Leaving (closing the connection) or reaching `waitMs` cancels the job.',
         tags: ['jobs'],
         body: RunCodeBodySchema,
-        response: { 200: StoredJobResultSchema, ...errors(400, 401, 413, 429, 503) },
+        response: { 200: StoredJobResultSchema, ...errors(400, 413, 503) },
       },
     },
     async (request, reply) => {

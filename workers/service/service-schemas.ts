@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidJobId, JOB_ID_PATTERN } from '../queue/job-backend.ts';
 import {
   JobEventSchema,
   JobRequestSchema,
@@ -14,8 +15,8 @@ export const MAX_LONG_POLL_MS = 120_000;
 
 const JobIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_.-]{1,200}$/, 'use letters, digits, _ - . (at most 200)')
-  .refine((id) => !/^\d+$/.test(id), 'a job id cannot be only digits');
+  .regex(JOB_ID_PATTERN, 'use letters, digits, _ - . (at most 200)')
+  .refine(isValidJobId, 'a job id cannot be only digits');
 
 export const JobParamsSchema = z.object({ jobId: JobIdSchema });
 
