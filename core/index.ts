@@ -29,6 +29,9 @@ export {
   StateDictMismatchError,
   ToolDefinitionError,
   ValidationError,
+  AuthenticationError,
+  RateLimitedError,
+  ServiceError,
 } from './errors/index.ts';
 export type {
   ActionResultItem,
@@ -219,6 +222,9 @@ export type {
   ExecutionLogs,
   ExecutionResult,
   ExecutionStop,
+  FileInfo,
+  FileListing,
+  ListFilesOptions,
   OutputMessage,
   ReadFileOptions,
   RunCodeOptions,
@@ -228,12 +234,14 @@ export type {
   WriteFileOptions,
 } from './sandbox/index.ts';
 export {
+  checkListPath,
   checkTimeoutMs,
   DEFAULT_EXECUTION_TIMEOUT_MS,
   ExecutionErrorSchema,
   ExecutionResultSchema,
   ExecutionSchema,
   executionText,
+  MAX_LISTED_FILES,
 } from './sandbox/index.ts';
 export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
 export { isPlainObject, parseJson, safeParseJson, toPythonJson } from './internal/json.ts';

@@ -27,3 +27,4 @@ export {
   QueueUnavailableError,
 } from './queue-errors.ts';
 export { DeadlineExceededError } from './deadline-exceeded-error.ts';
+export { AuthenticationError, RateLimitedError, ServiceError } from './service-errors.ts';

@@ -26,7 +26,10 @@ export type ErrorCode =
   | 'NO_WORKER'
   | 'JOB_NOT_FOUND'
   | 'DEADLINE_EXCEEDED'
-  | 'JOB_FAILED';
+  | 'JOB_FAILED'
+  | 'UNAUTHORIZED'
+  | 'RATE_LIMITED'
+  | 'SERVICE_ERROR';
 
 const brand = Symbol.for('lagent-ts.error');
 

@@ -13,6 +13,9 @@ export {
 } from './execution.ts';
 export type {
   CreateSandboxOptions,
+  FileInfo,
+  FileListing,
+  ListFilesOptions,
   OutputMessage,
   ReadFileOptions,
   RunCodeOptions,
@@ -21,5 +24,5 @@ export type {
   SandboxProvider,
   WriteFileOptions,
 } from './sandbox.ts';
-export { DEFAULT_EXECUTION_TIMEOUT_MS } from './sandbox.ts';
+export { checkListPath, DEFAULT_EXECUTION_TIMEOUT_MS, MAX_LISTED_FILES } from './sandbox.ts';
 export { checkTimeoutMs } from './check-timeout.ts';

@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import type { MaybePromise } from '../internal/maybe-promise.ts';
 import type { Execution, ExecutionError, ExecutionResult } from './execution.ts';
 
@@ -44,6 +45,52 @@ export interface ReadFileOptions {
   signal?: AbortSignal;
 }
 
+/** The most files one `listFiles` call returns; past it the listing is cut and flagged. */
+export const MAX_LISTED_FILES = 1000;
+
+export interface ListFilesOptions {
+  /**
+   * The directory to list, relative to the working directory ('/' separated). An absolute
+   * path or a `..` segment is InvalidArgumentError.
+   * @default the working directory
+   */
+  path?: string;
+  signal?: AbortSignal;
+}
+
+export interface FileInfo {
+  /** Relative to the working directory (not to the listed directory), '/' separated. */
+  path: string;
+  sizeBytes: number;
+}
+
+export interface FileListing {
+  /**
+   * The regular files under the directory, at any depth, sorted by path (code point order).
+   * At most MAX_LISTED_FILES: past it these are the first ones in that order.
+   */
+  files: FileInfo[];
+  /** More files were there than `files` holds (a backend may also cut a listing too large to send). */
+  truncated: boolean;
+}
+
+/**
+ * Checks `ListFilesOptions.path` and returns it normalised: '' for the working directory,
+ * else its segments joined by '/' (no empty or '.' segment). Every backend checks it the
+ * same way, so an absolute path or a `..` segment is InvalidArgumentError everywhere.
+ */
+export function checkListPath(path: string | undefined): string {
+  if (path === undefined) return '';
+  if (typeof path !== 'string' || path.includes('\0'))
+    throw new InvalidArgumentError({ message: 'path must be a string without NUL bytes' });
+  const segments = path.split('/').filter((segment) => segment !== '' && segment !== '.');
+  if (path.startsWith('/') || segments.includes('..'))
+    throw new InvalidArgumentError({
+      message: `${path} is outside the working directory: give a path relative to it, without '..'`,
+    });
+  return segments.join('/');
+}
+
 /**
  * A running, isolated interpreter session: what tools see. Lifecycle beyond `close()`
  * (creating, pooling, listing) belongs to the SandboxProvider. Every implementation keeps
@@ -70,6 +117,14 @@ export interface Sandbox extends AsyncDisposable {
   writeFile(options: WriteFileOptions): Promise<void>;
   /** Reads a file the code wrote; a missing file is InvalidArgumentError. */
   readFile(options: ReadFileOptions): Promise<Uint8Array>;
+  /**
+   * Lists the regular files under `path` (default the working directory), recursively,
+   * with their sizes; symbolic links are neither listed nor followed. At most
+   * MAX_LISTED_FILES, then `truncated`. A missing directory (or a file) is
+   * InvalidArgumentError, as is a path outside the working directory. A sandbox without a
+   * file system rejects with InvalidArgumentError.
+   */
+  listFiles(options?: ListFilesOptions): Promise<FileListing>;
   /** Sets environment variables for every later execution; they survive `restart()`. */
   setEnvs(options: { envs: Readonly<Record<string, string>>; signal?: AbortSignal }): Promise<void>;
   /**

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type {
   Execution,
   ExecutionError,
+  FileListing,
+  ListFilesOptions,
   ReadFileOptions,
   RunCodeOptions,
   Sandbox,
@@ -10,14 +13,18 @@ import type {
 import {
   AbortedError,
   checkEnvs,
+  checkListPath,
   checkTimeoutMs,
   DEFAULT_EXECUTION_TIMEOUT_MS,
   InvalidArgumentError,
+  MAX_LISTED_FILES,
+  safeParseJson,
   SandboxClosedError,
   SandboxCrashedError,
   throwIfAborted,
 } from '../../core/index.ts';
 import type { ContainerHandle } from './container-launcher.ts';
+import type { DriverCommand } from './driver-frames.ts';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { outputLimits } from './docker-sandbox-options.ts';
 import { ExecutionCollector } from './execution-collector.ts';
@@ -33,6 +40,20 @@ import { StateLossLog } from './state-loss.ts';
 
 // The signal the OOM killer (and docker kill) sends.
 const SIGKILL = 9;
+
+// The driver's listing (a JSON file in its `file` frame): written next to the user's code,
+// so its shape and cap are checked here before anything of it is returned.
+const DriverListingSchema = z.strictObject({
+  files: z
+    .array(
+      z.strictObject({
+        path: z.string().min(1),
+        sizeBytes: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+      }),
+    )
+    .max(MAX_LISTED_FILES),
+  truncated: z.boolean(),
+});
 
 /** What a sandbox needs from its provider. */
 export interface SandboxEngine {
@@ -155,6 +176,22 @@ export class DockerSandbox implements Sandbox {
         message: `${path}: the sandbox sent more than ${max} bytes`,
       });
     return new Uint8Array(bytes);
+  }
+
+  async listFiles({ path, signal }: ListFilesOptions = {}): Promise<FileListing> {
+    // Checked before the call queues, as the driver checks it again.
+    const directory = checkListPath(path);
+    // Within what a file may take, so the reply fits in a driver frame.
+    const maxBytes = this.#engine.options.maxFileBytes;
+    const command: Extract<DriverCommand, { op: 'list_files' }> = {
+      op: 'list_files',
+      id: 0,
+      path: directory,
+      maxFiles: MAX_LISTED_FILES,
+      maxBytes,
+    };
+    const data = await this.#exclusive(() => this.#container.request(command, signal));
+    return parseListing({ data: data ?? '', directory, maxBytes });
   }
 
   async setEnvs({
@@ -355,5 +392,50 @@ export class DockerSandbox implements Sandbox {
     });
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+}
+
+/**
+ * The driver's listing, checked: the shape and the cap, each path relative, under the listed
+ * directory and listed once. Sorted here, whatever order it came in. A listing that breaks
+ * any of that is SandboxCrashedError, as an oversized file is.
+ */
+function parseListing({
+  data,
+  directory,
+  maxBytes,
+}: {
+  data: string;
+  directory: string;
+  maxBytes: number;
+}): FileListing {
+  const invalid = (why: string): SandboxCrashedError =>
+    new SandboxCrashedError({ message: `The sandbox sent an invalid file listing: ${why}` });
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length > maxBytes) throw invalid(`more than ${maxBytes} bytes`);
+  const json = safeParseJson(bytes.toString('utf8'));
+  const listing = json.success ? DriverListingSchema.safeParse(json.value) : undefined;
+  if (!listing?.success) throw invalid('not a listing of at most MAX_LISTED_FILES files');
+  const prefix = directory === '' ? '' : `${directory}/`;
+  const keyed = listing.data.files.map((file) => ({ file, key: Buffer.from(file.path, 'utf8') }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key)); // code point order
+  for (const [index, { file }] of keyed.entries()) {
+    if (!file.path.startsWith(prefix) || !isNormalPath(file.path))
+      throw invalid(`${file.path} is not a path under ${directory || 'the working directory'}`);
+    if (index > 0 && keyed[index - 1]?.file.path === file.path)
+      throw invalid(`${file.path} is listed twice`);
+  }
+  return {
+    files: keyed.map(({ file }) => ({ path: file.path, sizeBytes: file.sizeBytes })),
+    truncated: listing.data.truncated,
+  };
+}
+
+/** Relative, '/' separated, with no empty, '.' or '..' segment (what checkListPath returns). */
+function isNormalPath(path: string): boolean {
+  try {
+    return checkListPath(path) === path;
+  } catch {
+    return false;
   }
 }

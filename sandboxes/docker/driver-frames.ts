@@ -54,4 +54,5 @@ export type DriverCommand =
   | { op: 'set_env'; id: number; env: Record<string, string> }
   | { op: 'write_file'; id: number; path: string; data: string }
   | { op: 'read_file'; id: number; path: string; maxBytes: number }
+  | { op: 'list_files'; id: number; path: string; maxFiles: number; maxBytes: number }
   | { op: 'ping'; id: number };

@@ -1,5 +1,7 @@
 import type {
   Execution,
+  FileListing,
+  ListFilesOptions,
   ReadFileOptions,
   RunCodeOptions,
   Sandbox,
@@ -178,6 +180,10 @@ export class JsSandbox implements Sandbox {
   }
 
   readFile(_options: ReadFileOptions): Promise<Uint8Array> {
+    return this.#noFileSystem();
+  }
+
+  listFiles(_options?: ListFilesOptions): Promise<FileListing> {
     return this.#noFileSystem();
   }
 

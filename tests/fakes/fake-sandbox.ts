@@ -5,6 +5,9 @@ import { randomUUID } from 'node:crypto';
 import type {
   CreateSandboxOptions,
   Execution,
+  FileInfo,
+  FileListing,
+  ListFilesOptions,
   ReadFileOptions,
   RunCodeOptions,
   Sandbox,
@@ -15,8 +18,10 @@ import type {
 import {
   AbortedError,
   DEFAULT_EXECUTION_TIMEOUT_MS,
+  checkListPath,
   checkTimeoutMs,
   InvalidArgumentError,
+  MAX_LISTED_FILES,
   onAbort,
   raceDeadline,
   SandboxClosedError,
@@ -114,6 +119,30 @@ export class FakeSandbox implements Sandbox {
       const data = this.#state.files.get(path);
       if (!data) throw new InvalidArgumentError({ message: `read_file failed: no file ${path}` });
       return Promise.resolve(data.slice());
+    });
+  }
+
+  /** Over the in-memory files: a directory is there while a file is under it (the working directory always is). */
+  async listFiles({ path, signal }: ListFilesOptions = {}): Promise<FileListing> {
+    const directory = checkListPath(path);
+    return await this.#exclusive(() => {
+      throwIfAborted(signal, 'listFiles');
+      const prefix = directory === '' ? '' : `${directory}/`;
+      const listed: FileInfo[] = [];
+      for (const [name, data] of this.#state.files) {
+        const listedPath = fakePath(name);
+        if (listedPath === directory)
+          throw new InvalidArgumentError({ message: `list_files failed: ${directory} is a file` });
+        if (listedPath?.startsWith(prefix))
+          listed.push({ path: listedPath, sizeBytes: data.length });
+      }
+      listed.sort((a, b) => Buffer.compare(Buffer.from(a.path), Buffer.from(b.path)));
+      if (directory !== '' && listed.length === 0)
+        throw new InvalidArgumentError({ message: `list_files failed: no directory ${directory}` });
+      return Promise.resolve({
+        files: listed.slice(0, MAX_LISTED_FILES),
+        truncated: listed.length > MAX_LISTED_FILES,
+      });
     });
   }
 
@@ -252,6 +281,15 @@ export class FakeSandbox implements Sandbox {
     });
     this.#tail = run.catch(() => undefined);
     return run;
+  }
+}
+
+/** A stored file's name as listFiles gives it (normalised), or undefined for one outside the working directory. */
+function fakePath(name: string): string | undefined {
+  try {
+    return checkListPath(name) || undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,10 +9,19 @@ import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
 import { ToolWorker } from '../../workers/queue/tool-worker.ts';
 import { createWorkerRunner } from '../../workers/queue/worker-runner.ts';
 import { purgeQueue } from '../../workers/queue/purge-queue.ts';
+import { connectJobs } from '../../workers/queue/job-client.ts';
+import { startService } from '../../workers/service/service.ts';
+import { hashApiKey } from '../../workers/service/tenants.ts';
 import { redisUrl, requireDocker, requireRedis } from './services.ts';
 
 export const BACKENDS = ['redis', 'embedded'] as const;
 export type BackendMode = (typeof BACKENDS)[number];
+/** The job API's own suite also runs over HTTP: the client in front of a service (embedded). */
+export const JOB_API_BACKENDS = [...BACKENDS, 'http'] as const;
+export type JobApiMode = (typeof JOB_API_BACKENDS)[number];
+
+/** The key the `http` mode's client sends, of the service's one tenant. */
+const HTTP_TEST_KEY = 'job-api-suite-key-0123456789';
 
 export interface TestJobs {
   jobs: JobBackend;
@@ -39,13 +48,42 @@ export async function startTestJobs({
   concurrency = 2,
   withWorker = true,
 }: {
-  mode: BackendMode;
+  mode: JobApiMode;
   extraTools?: readonly Action[];
   client?: Omit<RedisJobClientOptions, 'queueName'>;
   concurrency?: number;
   withWorker?: boolean;
 }): Promise<TestJobs> {
   await requireDocker();
+  if (mode === 'http') {
+    // An HTTP client of a service (with an API key: ids go through a tenant's scope) in
+    // front of the embedded backend.
+    const inner = await startTestJobs({ mode: 'embedded', extraTools, client, concurrency });
+    try {
+      const service = await startService({
+        jobs: inner.jobs,
+        host: '127.0.0.1',
+        port: 0,
+        tenants: { tenants: [{ id: 'suite', keys: [hashApiKey(HTTP_TEST_KEY)] }] },
+      });
+      const jobs = await connectJobs({ url: service.url, apiKey: HTTP_TEST_KEY });
+      return {
+        ...inner,
+        jobs,
+        close: async () => {
+          try {
+            await jobs.close();
+            await service.close();
+          } finally {
+            await inner.close();
+          }
+        },
+      };
+    } catch (error) {
+      await inner.close();
+      throw error;
+    }
+  }
   const queueName = `test-${randomUUID().slice(0, 8)}`;
   const runner = await createWorkerRunner({
     sandbox: { namePrefix: queueName, poolSize: 1, handleExitSignals: false, removeOrphans: false },

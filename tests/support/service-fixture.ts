@@ -106,16 +106,21 @@ export async function readEvents({
   url,
   jobId,
   lastEventId,
+  headers = {},
   stopWhen = () => false,
 }: {
   url: string;
   jobId: string;
   lastEventId?: number;
+  headers?: Record<string, string>;
   stopWhen?: (events: readonly SseEvent[]) => boolean;
 }): Promise<{ events: SseEvent[]; endedByServer: boolean }> {
   const controller = new AbortController();
   const response = await fetch(`${url}/v1/jobs/${jobId}/events`, {
-    headers: lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) },
+    headers: {
+      ...headers,
+      ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }),
+    },
     signal: controller.signal,
   });
   if (response.status !== 200 || !response.body) {

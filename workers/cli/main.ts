@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `lagent` command line. bin/lagent.js runs this file (or its build in dist/).
 import { Command, CommanderError } from 'commander';
+import { registerApiKeyCommand } from './api-key-command.ts';
 import { registerCancelCommand } from './cancel-command.ts';
 import { exitNow, reportError } from './cli-output.ts';
 import { registerDemoCommand } from './demo-command.ts';
@@ -30,6 +31,7 @@ registerResultCommand(program);
 registerCancelCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
+registerApiKeyCommand(program);
 
 try {
   await program.parseAsync(process.argv);

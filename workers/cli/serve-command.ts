@@ -9,6 +9,8 @@ import { ToolWorker } from '../queue/tool-worker.ts';
 import type { WorkerRunnerOptions } from '../queue/worker-runner.ts';
 import { createWorkerRunner } from '../queue/worker-runner.ts';
 import { DEFAULT_SERVICE_HOST, DEFAULT_SERVICE_PORT, startService } from '../service/service.ts';
+import type { TenantsConfig } from '../service/tenants.ts';
+import { API_KEYS_ENV, loadTenantsConfig } from '../service/tenants.ts';
 import { nonNegativeInteger } from './cli-options.ts';
 import { createLogger } from './worker-command.ts';
 
@@ -23,6 +25,7 @@ interface ServeCommandOptions {
   sandboxPrefix?: string;
   logFormat: 'pretty' | 'json';
   logLevel: string;
+  apiKeysFile?: string;
 }
 
 /** Session ids of the service share one scope: a session is the same from every client. */
@@ -41,8 +44,14 @@ export function isLoopbackHost(host: string): boolean {
  * Without API keys anyone who reaches the port may run code, so the service binds only
  * where this machine alone reaches it.
  */
-export function checkServiceHost(host: string): void {
-  if (!isLoopbackHost(host)) {
+export function checkServiceHost({
+  host,
+  tenants,
+}: {
+  host: string;
+  tenants: TenantsConfig | undefined;
+}): void {
+  if (tenants === undefined && !isLoopbackHost(host)) {
     throw new InvalidArgumentError({
       message: `Refusing to serve on ${host} without API keys: anyone who reaches it could run code. Bind 127.0.0.1 (the default), or configure API keys.`,
     });
@@ -79,8 +88,13 @@ export function registerServeCommand(program: Command): void {
         .default(process.stdout.isTTY ? 'pretty' : 'json'),
     )
     .option('--log-level <level>', 'pino level', 'info')
+    .option(
+      '--api-keys-file <file>',
+      `tenants, their hashed API keys and quotas, as JSON (default: ${API_KEYS_ENV}; see lagent api-key)`,
+    )
     .action(async (options: ServeCommandOptions) => {
-      checkServiceHost(options.host);
+      const tenants = await loadTenantsConfig({ file: options.apiKeysFile });
+      checkServiceHost({ host: options.host, tenants });
       const logger = createLogger({ ...options, name: 'lagent-serve' });
       const redisUrl = options.redisUrl ?? process.env['REDIS_URL'] ?? null;
       const runner: WorkerRunnerOptions = {
@@ -110,6 +124,7 @@ export function registerServeCommand(program: Command): void {
         host: options.host,
         port: options.port,
         logger: { level: options.logLevel },
+        tenants,
       });
       logger.info(
         {
@@ -118,7 +133,9 @@ export function registerServeCommand(program: Command): void {
           worker: worker?.id ?? (jobs.mode === 'embedded' ? 'in this process' : 'none here'),
           openapi: `${service.url}/openapi.json`,
         },
-        `serving on ${service.url}, this machine only (no API keys configured)`,
+        tenants === undefined
+          ? `serving on ${service.url}, this machine only (no API keys configured)`
+          : `serving on ${service.url} for ${tenants.tenants.length} tenant(s); requests need an API key`,
       );
       const stop = (signal: NodeJS.Signals) => {
         logger.info({ signal }, 'stopping: no new requests; open streams get their grace');

@@ -192,7 +192,7 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option(
       '--health-port <port>',
-      'serve GET /health on this port (0: any free one)',
+      'serve GET /health and GET /metrics on this port (0: any free one)',
       nonNegativeInteger,
     )
     .option(

@@ -11,6 +11,7 @@ import {
 } from '../../core/index.ts';
 import type {
   AwaitResultOptions,
+  CancelOptions,
   FailedJob,
   JobBackend,
   JobInfo,
@@ -28,7 +29,9 @@ import {
 } from './job-backend.ts';
 import type { JobRunner } from './job-runner.ts';
 import { awaitEnding } from './await-ending.ts';
-import { outcomeResult } from './job-outcomes.ts';
+import type { JobRunStart } from './job-metrics.ts';
+import { JobMetrics } from './job-metrics.ts';
+import { cancelVerdict, outcomeResult } from './job-outcomes.ts';
 import type { JobEvent, JobResult } from './job-schema.ts';
 import { parseJobRequest } from './job-schema.ts';
 
@@ -46,7 +49,11 @@ export { DEFAULT_EMBEDDED_CONCURRENCY, EMBEDDED_WORKER_ID } from './embedded-job
 export class EmbeddedJobBackend implements JobBackend {
   readonly mode = 'embedded';
   readonly sessionScope: string;
+  /** Its job metrics; no process metrics (its process's own exporter has those). */
+  readonly metrics: JobMetrics;
   readonly #runner: JobRunner;
+  /** The runs of jobs that started, for their metrics when they end. */
+  readonly #runs = new WeakMap<EmbeddedJob, JobRunStart>();
   readonly #jobs = new Map<string, EmbeddedJob>();
   readonly #queue: EmbeddedJob[] = [];
   /** Sessions with a call running: their next call waits for it. */
@@ -76,6 +83,10 @@ export class EmbeddedJobBackend implements JobBackend {
     this.#idempotencyWindowMs = idempotencyWindowMs;
     this.#resultTtlMs = resultTtlMs;
     this.sessionScope = sessionScope;
+    this.metrics = new JobMetrics({
+      sessions: () => runner.sessionKeys.length,
+      processMetrics: false,
+    });
   }
 
   submit(options: SubmitOptions): Promise<string> {
@@ -212,10 +223,10 @@ export class EmbeddedJobBackend implements JobBackend {
     }
   }
 
-  cancel({ jobId }: { jobId: string }): Promise<boolean> {
+  cancel({ jobId, reason = 'cancelled', waitedMs }: CancelOptions): Promise<boolean> {
     const job = this.#jobs.get(jobId);
     if (!job || job.state === 'done') return Promise.resolve(false);
-    this.#end(job, outcomeResult({ jobId, request: job.envelope.request, status: 'cancelled' }));
+    this.#end(job, cancelVerdict({ jobId, request: job.envelope.request, reason, waitedMs }));
     this.#stop(job);
     return Promise.resolve(true);
   }
@@ -309,6 +320,10 @@ export class EmbeddedJobBackend implements JobBackend {
     if (job.result) return;
     job.state = 'done';
     job.result = result;
+    // Counted once, here, whatever ended it: its run, a cancel, a deadline, a close.
+    const run = this.#runs.get(job);
+    if (run) this.metrics.observeRun({ ...run, status: result.status });
+    else this.metrics.observe({ kind: job.envelope.request.kind, status: result.status });
     this.#emit(job, { type: 'end', result });
     // Kept for its window (a repeated id answers from it), then forgotten.
     setTimeout(() => this.#jobs.delete(job.id), job.keepMs).unref();
@@ -350,6 +365,18 @@ export class EmbeddedJobBackend implements JobBackend {
       return;
     }
     job.state = 'running';
+    const { request, submittedAt } = job.envelope;
+    const run = this.metrics.runStarted({ kind: request.kind, submittedAt });
+    this.#runs.set(job, run);
+    try {
+      await this.#runAttempts(job);
+    } finally {
+      this.metrics.runEnded(run);
+    }
+  }
+
+  /** Runs a job, retrying platform failures while it is open, until it ends. */
+  async #runAttempts(job: EmbeddedJob): Promise<void> {
     for (;;) {
       job.attempts += 1;
       try {

@@ -33,6 +33,18 @@ export interface AwaitResultOptions {
   signal?: AbortSignal;
 }
 
+export interface CancelOptions {
+  jobId: string;
+  /**
+   * What the job's result says: `cancelled`, or `timed-out` for a caller whose own wait
+   * reached its deadline (as `wait` does; the HTTP client waits by long-polls).
+   * @default 'cancelled'
+   */
+  reason?: 'cancelled' | 'timed-out';
+  /** With `timed-out`: how long the caller waited, for the result's message. */
+  waitedMs?: number;
+}
+
 export interface FailedJob {
   jobId: string;
   reason: string;
@@ -91,7 +103,7 @@ export const DEFAULT_RESULT_TTL_MS = 3_600_000;
  * Both keep the same promises: one result per job id, failures as data, bounded waits.
  */
 export interface JobBackend {
-  readonly mode: 'redis' | 'embedded';
+  readonly mode: 'redis' | 'embedded' | 'http';
   /** Session ids are scoped by this: the same id under two scopes is two sessions. */
   readonly sessionScope: string;
   submit(options: SubmitOptions): Promise<string>;
@@ -105,7 +117,7 @@ export interface JobBackend {
   /** The job's events from its start, ending with `end`. */
   events(options: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent>;
   /** Stops a queued or running job; false when it had already ended (or never existed). */
-  cancel(options: { jobId: string }): Promise<boolean>;
+  cancel(options: CancelOptions): Promise<boolean>;
   /** Where a job is and its result once it has one; JobNotFoundError for an unknown id. */
   getJob(options: { jobId: string }): Promise<JobInfo>;
   /** The live workers and what the queue holds. */

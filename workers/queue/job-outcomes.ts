@@ -89,5 +89,35 @@ export function outcomeResult({
   if (request?.kind === 'tool-call')
     return { jobId, status, workerId, actionReturn: actionReturn() };
   if (request?.kind === 'run-code') return { jobId, status, workerId, execution: execution() };
+  if (request !== undefined) {
+    return {
+      jobId,
+      status,
+      workerId,
+      session: { error: { name: errorNames[status], value: message } },
+    };
+  }
   return { jobId, status, workerId, actionReturn: actionReturn(), execution: execution() };
+}
+
+/** The result a cancel stores: `cancelled`, or `timed-out` for a caller's wait that ran out. */
+export function cancelVerdict({
+  jobId,
+  request,
+  reason,
+  waitedMs,
+}: {
+  jobId: string;
+  request: ParsedJobRequest | undefined;
+  reason: 'cancelled' | 'timed-out';
+  waitedMs: number | undefined;
+}): JobResult {
+  return outcomeResult({
+    jobId,
+    request,
+    status: reason,
+    ...(reason === 'timed-out' && waitedMs !== undefined
+      ? { detail: `(waited ${waitedMs} ms)` }
+      : {}),
+  });
 }

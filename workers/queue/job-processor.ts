@@ -3,6 +3,7 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { PlatformError } from '../../core/index.ts';
+import type { JobMetrics, JobRunStart } from './job-metrics.ts';
 import type { JobRunner } from './job-runner.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobStatus } from './job-schema.ts';
@@ -51,6 +52,8 @@ export interface JobProcessorOptions {
   ownedSessions: Set<string>;
   /** Another worker's own queue, for a call whose session lives there. */
   ownerQueue: (owner: string) => Queue;
+  /** Counts each job whose ending this worker handled (see JobProcessor). */
+  metrics: JobMetrics;
 }
 
 interface RunningJob {
@@ -76,6 +79,11 @@ interface RunningJob {
  * dropped (see beginJob). That worker's own delivery answers, or its death does: its own
  * queue is cleared by a reaper, and a job of the shared queue is redelivered by BullMQ's
  * stalled check once its lock (the lease) lapses.
+ *
+ * Metrics count each ended job once: a job that ran, by the worker that ran it once its run
+ * returns, with the status its record ended with (its result, or a cancel or verdict that came
+ * first); one that never ran, by the worker whose verdict ended it. Duplicates count nothing;
+ * the run of a worker that died is not counted (its metrics died with it).
  */
 export class JobProcessor {
   readonly #options: JobProcessorOptions;
@@ -158,7 +166,7 @@ export class JobProcessor {
       // A job no worker can read, or over this worker's limits, fails alone, at once, unrun,
       // and its submitter hears why.
       const reason = PlatformError.isInstance(error) ? error.message : String(error);
-      await storeVerdict(this.#options.redis, this.#options.keys, {
+      const stored = await storeVerdict(this.#options.redis, this.#options.keys, {
         result: outcomeResult({
           jobId,
           request: undefined,
@@ -167,6 +175,7 @@ export class JobProcessor {
           workerId: this.#options.workerId(),
         }),
       });
+      if (stored) this.#options.metrics.observe({ kind: 'unknown', status: 'failed' });
       throw new UnrecoverableError(reason);
     }
   }
@@ -201,10 +210,10 @@ export class JobProcessor {
           await job.moveToDelayed(Date.now() + TURN_RETRY_DELAY_MS, token);
           throw new DelayedError();
         case 'missing':
-          return this.#endUnrun(jobId, envelope, 'lost', null, '');
+          return this.#endUnrun({ jobId, envelope, status: 'lost' });
         case 'expired':
           counters.expired += 1;
-          return this.#endUnrun(jobId, envelope, 'expired', null, '');
+          return this.#endUnrun({ jobId, envelope, status: 'expired' });
         case 'running':
           if (start.alive && start.worker !== workerId) {
             // A second copy of a job another live worker runs: that run gives its answer.
@@ -219,21 +228,23 @@ export class JobProcessor {
           // here runs it any more (the run that started it ended without a result): never
           // run the user's code twice.
           counters.recovered += 1;
-          return this.#endUnrun(
+          return this.#endUnrun({
             jobId,
             envelope,
-            envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost',
-            start.worker || null,
-            '',
-          );
+            status: envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost',
+            workerId: start.worker || null,
+            // A dead worker's run is its own to count: one of this worker's runs (the one
+            // that started it ended without a result) is counted here.
+            counted: start.worker === workerId,
+          });
         case 'session-lost':
-          return this.#endUnrun(
+          return this.#endUnrun({
             jobId,
             envelope,
-            'session-lost',
-            start.owner || null,
-            'The call was not run.',
-          );
+            status: 'session-lost',
+            workerId: start.owner || null,
+            detail: 'The call was not run.',
+          });
         case 'owned-elsewhere':
           await this.#forward(job, jobId, start.owner);
           return 'routed';
@@ -266,17 +277,40 @@ export class JobProcessor {
     throw new UnrecoverableError(`${status}: ended before this delivery`);
   }
 
-  async #endUnrun(
-    jobId: string,
-    envelope: JobEnvelope,
-    status: Exclude<JobStatus, 'completed'>,
-    workerId: string | null,
-    detail: string,
-  ): Promise<never> {
-    await storeVerdict(this.#options.redis, this.#options.keys, {
+  async #endUnrun({
+    jobId,
+    envelope,
+    status,
+    workerId = null,
+    detail = '',
+    counted = true,
+  }: {
+    jobId: string;
+    envelope: JobEnvelope;
+    status: Exclude<JobStatus, 'completed'>;
+    workerId?: string | null;
+    detail?: string;
+    counted?: boolean;
+  }): Promise<never> {
+    const stored = await storeVerdict(this.#options.redis, this.#options.keys, {
       result: outcomeResult({ jobId, request: envelope.request, status, workerId, detail }),
     });
+    if (stored && counted) this.#options.metrics.observe({ kind: envelope.request.kind, status });
     throw new UnrecoverableError(`${status}: not run`);
+  }
+
+  /**
+   * How a job that ran here ended when another's ending came first (a cancel, a deadline);
+   * none when its record shows no end or cannot be read (metrics never fail a job).
+   */
+  async #endedStatus(jobId: string): Promise<JobStatus | undefined> {
+    const { redis, keys } = this.#options;
+    try {
+      const state = parseJobState(await redis.get(keys.state(jobId)));
+      return state?.status === 'done' ? state.result.status : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Another worker owns the job's session: the job goes to its queue. */
@@ -299,9 +333,16 @@ export class JobProcessor {
     workerId: string;
     signal: AbortSignal;
   }): Promise<{ status: string }> {
-    const { redis, keys, runner, counters, ownedSessions, logger } = this.#options;
-    if (envelope.sessionKey !== undefined) ownedSessions.add(envelope.sessionKey);
+    const { redis, keys, runner, counters, ownedSessions, logger, metrics } = this.#options;
+    const { sessionKey } = envelope;
+    // A closed session is no longer this worker's to report (its next call starts it again).
+    if (sessionKey !== undefined) {
+      if (envelope.request.kind === 'close-session') ownedSessions.delete(sessionKey);
+      else ownedSessions.add(sessionKey);
+    }
     counters.active += 1;
+    const { request, submittedAt } = envelope;
+    const run = metrics.runStarted({ kind: request.kind, submittedAt });
     try {
       const result = await runner.run({
         jobId,
@@ -310,30 +351,37 @@ export class JobProcessor {
         signal,
         emit: (event) => void publishEvent(redis, keys, jobId, event).catch(() => undefined),
       });
+      const endedAt = Date.now();
       const fenced = this.#running.get(jobId)?.fenced ?? false;
       const stored = fenced ? 'fenced' : await storeWorkerResult(redis, keys, { result, workerId });
+      let ended = stored === 'stored' ? result.status : undefined;
       if (stored === 'fenced') {
         // Declared dead while the code ran: its result is refused; the job ends lost (unless
         // a verdict came first, or its record went with Redis's data: then it is "lost").
-        await storeVerdict(redis, keys, {
+        const status = envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost';
+        const lost = await storeVerdict(redis, keys, {
           onlyIfKnown: true,
           result: outcomeResult({
             jobId,
             request: envelope.request,
-            status: envelope.sessionKey === undefined ? 'worker-lost' : 'session-lost',
+            status,
             workerId,
             detail:
               'Its worker lost its lease on the queue (no heartbeat reached Redis in time) while the call ran, so the call was stopped and its result discarded.',
           }),
         });
+        if (lost) ended = status;
         logger.warn({ jobId, workerId }, 'result refused: this worker was fenced');
       }
+      ended ??= await this.#endedStatus(jobId);
+      if (ended) metrics.observeRun({ ...run, status: ended, endedAt });
       counters.completed += 1;
       return { status: stored === 'stored' ? result.status : `refused (${stored})` };
     } catch (error) {
-      return await this.#platformFailure({ job, jobId, envelope, workerId, error });
+      return await this.#platformFailure({ job, jobId, envelope, workerId, error, run });
     } finally {
       counters.active -= 1;
+      metrics.runEnded(run);
     }
   }
 
@@ -343,27 +391,32 @@ export class JobProcessor {
     envelope,
     workerId,
     error,
+    run,
   }: {
     job: Job;
     jobId: string;
     envelope: JobEnvelope;
     workerId: string;
     error: unknown;
+    run: JobRunStart;
   }): Promise<{ status: string }> {
-    const { redis, keys, counters, logger } = this.#options;
+    const { redis, keys, counters, logger, metrics } = this.#options;
+    const endedAt = Date.now();
     const message = error instanceof Error ? error.message : String(error);
     const retryable = PlatformError.isInstance(error) && error.isRetryable;
     if (retryable && job.attemptsMade + 1 < (job.opts.attempts ?? 1)) {
       // Platform errors come before the user's code starts: safe to retry, unless the job
       // ended meanwhile (its submitter's deadline, a cancel): that result stands.
       if (!(await releaseJob(redis, keys, { jobId, workerId }))) {
+        const status = await this.#endedStatus(jobId);
+        if (status) metrics.observeRun({ ...run, status, endedAt });
         return { status: 'ended-meanwhile' };
       }
       logger.warn({ jobId, error: message }, 'retrying after a platform failure');
       throw error instanceof Error ? error : new Error(message);
     }
     counters.failed += 1;
-    await storeVerdict(redis, keys, {
+    const stored = await storeVerdict(redis, keys, {
       result: outcomeResult({
         jobId,
         request: envelope.request,
@@ -372,6 +425,8 @@ export class JobProcessor {
         workerId,
       }),
     });
+    const status = stored ? 'failed' : await this.#endedStatus(jobId);
+    if (status) metrics.observeRun({ ...run, status, endedAt });
     throw new UnrecoverableError(message);
   }
 }

@@ -16,8 +16,9 @@ import {
 } from '../../core/index.ts';
 import { SESSION_CLOSED_MESSAGE, streamTo } from '../../tools/index.ts';
 import { outcomeResult } from './job-outcomes.ts';
-import type { JobEnvelope, JobResult } from './job-schema.ts';
+import type { JobEnvelope, JobResult, SessionOutcome, SessionRequest } from './job-schema.ts';
 import { checkJobRequestLimits } from './job-schema.ts';
+import { isSessionRequest, runFileOperation } from './session-ops.ts';
 
 /**
  * A run that was aborted (a cancel, its deadline, a worker shutting down) and then ended by
@@ -123,6 +124,10 @@ export class JobRunner {
           if (sessionKey === undefined) await this.executor.closeSession(sessionId);
         }
       }
+      if (isSessionRequest(request)) {
+        const session = await this.#sessionJob({ request, sessionKey, signal: combined });
+        return { jobId, status: 'completed', workerId, session };
+      }
       const execution = await this.#runCode({
         code: request.code,
         sessionKey,
@@ -146,6 +151,36 @@ export class JobRunner {
         workerId,
         detail: status === 'timed-out' ? `(limit ${timeoutMs} ms)` : '',
       });
+    }
+  }
+
+  async #sessionJob({
+    request,
+    sessionKey,
+    signal,
+  }: {
+    request: SessionRequest;
+    sessionKey: string | undefined;
+    signal: AbortSignal;
+  }): Promise<SessionOutcome> {
+    // The submitter sets the key from the request's session id; a raw job may lack it.
+    if (sessionKey === undefined)
+      throw new InvalidArgumentError({ message: `A ${request.kind} job needs its session's key` });
+    if (request.kind === 'close-session') {
+      const open = this.#sessions.has(sessionKey);
+      await this.closeSession(sessionKey);
+      return { open };
+    }
+    if (!this.#sandboxes)
+      throw new InvalidArgumentError({ message: 'This runner has no sandboxes for sessions' });
+    const sandbox = await this.#session(sessionKey, signal);
+    if (request.kind === 'open-session') return { open: true };
+    try {
+      return await runFileOperation({ request, sandbox, signal });
+    } catch (error) {
+      if (!(error instanceof SandboxClosedError)) throw error;
+      this.#sessions.delete(sessionKey);
+      throw abortedFirst(error, signal);
     }
   }
 

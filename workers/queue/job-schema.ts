@@ -48,9 +48,59 @@ export const RunCodeRequestSchema = z.object({
   envs: z.record(z.string(), z.string()).optional(),
 });
 
+/** Largest file a write-file job carries (its bytes; the request holds them as base64). */
+export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
+/** A file path inside a session's working directory, as a job names it. */
+const FilePathSchema = z.string().min(1).max(1024);
+
+/**
+ * A session's own operations: they go to the worker that owns the session, in line with its
+ * other calls. `open-session` starts it (a first run-code would too); `close-session` ends it.
+ */
+export const SessionRequestSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('open-session'),
+    sessionId: z.string(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+  z.object({
+    kind: z.literal('close-session'),
+    sessionId: z.string(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+  z.object({
+    kind: z.literal('write-file'),
+    sessionId: z.string(),
+    path: FilePathSchema,
+    dataBase64: z.base64().max(Math.ceil(MAX_JOB_FILE_BYTES / 3) * 4),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+  z.object({
+    kind: z.literal('read-file'),
+    sessionId: z.string(),
+    path: FilePathSchema,
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+  z.object({
+    kind: z.literal('list-files'),
+    sessionId: z.string(),
+    path: FilePathSchema.optional(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
+]);
+export type SessionRequest = z.output<typeof SessionRequestSchema>;
+export const SESSION_REQUEST_KINDS = [
+  'open-session',
+  'close-session',
+  'write-file',
+  'read-file',
+  'list-files',
+] as const;
+
 export const JobRequestSchema = z.discriminatedUnion('kind', [
   ToolCallRequestSchema,
   RunCodeRequestSchema,
+  ...SessionRequestSchema.options,
 ]);
 export type JobRequest = z.input<typeof JobRequestSchema>;
 export type ParsedJobRequest = z.output<typeof JobRequestSchema>;
@@ -67,6 +117,25 @@ export const JobEnvelopeSchema = z.object({
   seq: z.number().int().positive().optional(),
 });
 export type JobEnvelope = z.output<typeof JobEnvelopeSchema>;
+
+/** What a session job did; `error` when it could not (a missing file: the caller's mistake). */
+export const SessionOutcomeSchema = z.object({
+  /** open-session: true; close-session: whether the session was open. */
+  open: z.boolean().optional(),
+  /** write-file, read-file. */
+  path: z.string().optional(),
+  sizeBytes: z.number().int().nonnegative().optional(),
+  /** read-file: the file's bytes. */
+  dataBase64: z.string().optional(),
+  /** list-files: regular files under the path, sorted. */
+  files: z
+    .array(z.object({ path: z.string(), sizeBytes: z.number().int().nonnegative() }))
+    .optional(),
+  /** list-files: more files were there than a listing holds. */
+  truncated: z.boolean().optional(),
+  error: z.object({ name: z.string(), value: z.string() }).optional(),
+});
+export type SessionOutcome = z.output<typeof SessionOutcomeSchema>;
 
 /**
  * How a job ended. Every outcome carries a result the caller can use as is: failures of
@@ -90,6 +159,7 @@ export const JobResultSchema = z.object({
   workerId: z.string().nullable(),
   actionReturn: ActionReturnSchema.optional(),
   execution: ExecutionSchema.optional(),
+  session: SessionOutcomeSchema.optional(),
 });
 export interface JobResult {
   jobId: string;
@@ -99,6 +169,8 @@ export interface JobResult {
   actionReturn?: ActionReturn;
   /** For run-code jobs. */
   execution?: Execution;
+  /** For session jobs (open-session, write-file, ...). */
+  session?: SessionOutcome;
 }
 
 export const JobEventSchema = z.discriminatedUnion('type', [

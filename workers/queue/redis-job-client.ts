@@ -11,6 +11,7 @@ import {
 } from '../../core/index.ts';
 import type {
   AwaitResultOptions,
+  CancelOptions,
   FailedJob,
   JobBackend,
   JobInfo,
@@ -21,7 +22,7 @@ import type {
 } from './job-backend.ts';
 import { DEFAULT_JOB_DEADLINE_MS, DEFAULT_WAIT_TIMEOUT_MS, isValidJobId } from './job-backend.ts';
 import { awaitEnding } from './await-ending.ts';
-import { outcomeResult } from './job-outcomes.ts';
+import { cancelVerdict, outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobEvent, JobResult, ParsedJobRequest } from './job-schema.ts';
 import { parseJobEnvelope, parseJobRequest } from './job-schema.ts';
 import type { JobState } from './job-state.ts';
@@ -282,7 +283,7 @@ export class RedisJobClient implements JobBackend {
     });
   }
 
-  async cancel({ jobId }: { jobId: string }): Promise<boolean> {
+  async cancel({ jobId, reason = 'cancelled', waitedMs }: CancelOptions): Promise<boolean> {
     this.#assertOpen();
     return redisRequest({
       what: `Cancelling job ${jobId}`,
@@ -291,7 +292,7 @@ export class RedisJobClient implements JobBackend {
         const state = await this.#state(jobId);
         if (state === null || state.status === 'done') return false;
         const { request } = await this.#describe(jobId);
-        return this.#stop(jobId, outcomeResult({ jobId, request, status: 'cancelled' }));
+        return this.#stop(jobId, cancelVerdict({ jobId, request, reason, waitedMs }));
       })(),
     });
   }

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { InvalidArgumentError, QueueUnavailableError, raceDeadline } from '../../core/index.ts';
 import { DeadWorkerReaper } from './dead-worker-reaper.ts';
 import type { WorkerCounters } from './job-processor.ts';
+import { JobMetrics } from './job-metrics.ts';
 import { JobProcessor } from './job-processor.ts';
 import type { JobRunner } from './job-runner.ts';
 import { parseJobState } from './job-state.ts';
@@ -53,6 +54,8 @@ export {
  */
 export class ToolWorker {
   readonly queueName: string;
+  /** Its job metrics (GET /metrics on the health port); a service may merge its registry. */
+  readonly metrics: JobMetrics;
   readonly #keys: RedisKeys;
   readonly #redis: Redis;
   readonly #subscriber: Redis;
@@ -103,6 +106,7 @@ export class ToolWorker {
       maxStartedAttempts: options.maxStartedAttempts ?? DEFAULT_MAX_STARTED_ATTEMPTS,
       shutdownDeadlineMs: options.shutdownDeadlineMs ?? DEFAULT_SHUTDOWN_DEADLINE_MS,
     };
+    this.metrics = new JobMetrics({ sessions: () => this.#ownedSessions.size });
     this.#processor = new JobProcessor({
       redis,
       keys: this.#keys,
@@ -113,6 +117,7 @@ export class ToolWorker {
       turns: new SessionTurns(),
       ownedSessions: this.#ownedSessions,
       ownerQueue: (owner) => this.#ownerQueue(owner),
+      metrics: this.metrics,
     });
   }
 
@@ -198,6 +203,7 @@ export class ToolWorker {
       this.#health = await startHealthServer({
         port: options.healthPort,
         report: () => this.health(),
+        metrics: this.metrics.registry,
       });
     }
     if (options.handleExitSignals) {

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { ErrorCode } from '../../core/index.ts';
-import { PlatformError, ValidationError } from '../../core/index.ts';
+import { JobNotFoundError, PlatformError, ValidationError } from '../../core/index.ts';
 
 // Every error the service answers has one body shape and a stable string code: the
 // platform's own codes, plus those only HTTP has.
@@ -176,7 +176,12 @@ export function describeError(error: unknown): Answer {
 
 /** Fastify's error handler: one body shape, a `Retry-After` where waiting helps. */
 export function sendError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
-  const { status, body, retryAfterS } = describeError(error);
+  // The id as the caller sent it, without its tenant's prefix.
+  const shown =
+    error instanceof JobNotFoundError && request.scope
+      ? new JobNotFoundError({ jobId: request.scope.publicId(error.jobId) ?? error.jobId })
+      : error;
+  const { status, body, retryAfterS } = describeError(shown);
   if (status >= 500 && body.error.code === 'INTERNAL') {
     request.log.error({ err: error }, 'request failed');
   }

@@ -1,10 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AbortedError } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
+import type { JobEvent, ParsedJobRequest } from '../queue/job-schema.ts';
 import { ApiErrorSchema, HttpError } from './api-error.ts';
 import {
+  CancelBodySchema,
   CancelledSchema,
   FailedJobSchema,
   FailedJobsQuerySchema,
@@ -17,7 +20,9 @@ import {
   SubmittedJobSchema,
 } from './service-schemas.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
+import type { SessionRegistry } from './session-registry.ts';
 import type { OpenStreams } from './sse-stream.ts';
+import type { TenantUsage } from './tenant-usage.ts';
 import { openSseStream, parseLastEventId } from './sse-stream.ts';
 
 export interface JobRoutesOptions {
@@ -27,6 +32,8 @@ export interface JobRoutesOptions {
   requireWorker: () => Promise<void>;
   /** Every open event stream, so the service can end them when it stops. */
   streams: OpenStreams;
+  usage: TenantUsage;
+  sessions: SessionRegistry;
 }
 
 // Results hold JSON typed `unknown` in TypeScript; the serializer checks each answer against
@@ -48,9 +55,47 @@ function clientGone(reply: FastifyReply): AbortSignal {
 /** Jobs: submit, read (with a long-poll), follow as events, cancel; and run-code in one call. */
 export function registerJobRoutes(
   root: FastifyInstance,
-  { jobs, streams, metrics, requireWorker }: JobRoutesOptions,
+  { jobs, streams, metrics, requireWorker, usage, sessions }: JobRoutesOptions,
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
+
+  /**
+   * Submits a tenant's job: its ids under the tenant's prefix, its session noted (the session
+   * quota), a place among its running jobs taken (the job quota). Answers the queue's id.
+   */
+  async function submitFor(
+    request: FastifyRequest,
+    {
+      jobRequest,
+      jobId = randomUUID(),
+      deadlineMs,
+    }: {
+      jobRequest: ParsedJobRequest;
+      jobId?: string | undefined;
+      deadlineMs?: number | undefined;
+    },
+  ): Promise<string> {
+    const { scope } = request;
+    const queueId = scope.jobId(jobId);
+    const queued = scope.request(jobRequest);
+    await requireWorker();
+    if (jobRequest.sessionId !== undefined)
+      sessions.use({ scope, sessionId: jobRequest.sessionId });
+    const release = usage.admitJob(scope.tenant, queueId);
+    try {
+      await jobs.submit({
+        request: queued,
+        jobId: queueId,
+        ...(deadlineMs === undefined ? {} : { deadlineMs }),
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
+    usage.track(scope.tenant, queueId);
+    metrics.jobSubmitted(jobRequest.kind);
+    return queueId;
+  }
 
   app.post(
     '/v1/jobs',
@@ -66,14 +111,8 @@ export function registerJobRoutes(
     },
     async (request, reply) => {
       const { request: jobRequest, jobId, deadlineMs } = request.body;
-      await requireWorker();
-      const submitted = await jobs.submit({
-        request: jobRequest,
-        ...(jobId === undefined ? {} : { jobId }),
-        ...(deadlineMs === undefined ? {} : { deadlineMs }),
-      });
-      metrics.jobSubmitted(jobRequest.kind);
-      return reply.code(202).send({ jobId: submitted });
+      const queueId = await submitFor(request, { jobRequest, jobId, deadlineMs });
+      return reply.code(202).send({ jobId: request.scope.publicId(queueId) ?? queueId });
     },
   );
 
@@ -91,7 +130,8 @@ export function registerJobRoutes(
       },
     },
     async (request, reply) => {
-      const { jobId } = request.params;
+      const { scope } = request;
+      const jobId = scope.jobId(request.params.jobId);
       const { waitMs } = request.query;
       if (waitMs > 0) {
         try {
@@ -102,7 +142,12 @@ export function registerJobRoutes(
           return;
         }
       }
-      return (await jobs.getJob({ jobId })) as Body<typeof JobInfoSchema>;
+      const info = await jobs.getJob({ jobId });
+      return {
+        ...info,
+        jobId: request.params.jobId,
+        ...(info.result ? { result: scope.result(info.result) } : {}),
+      } as Body<typeof JobInfoSchema>;
     },
   );
 
@@ -123,7 +168,7 @@ export function registerJobRoutes(
       },
     },
     async (request, reply) => {
-      const { jobId } = request.params;
+      const jobId = request.scope.jobId(request.params.jobId);
       const lastSeen = parseLastEventId(request.headers['last-event-id']);
       if (lastSeen === null) {
         throw new HttpError({
@@ -135,10 +180,12 @@ export function registerJobRoutes(
       reply.hijack();
       const stream = openSseStream({ response: reply.raw });
       streams.add(stream);
+      const shown = (event: JobEvent): JobEvent =>
+        event.type === 'end' ? { ...event, result: request.scope.result(event.result) } : event;
       try {
         let id = 0;
         for await (const event of jobs.events({ jobId, signal: stream.signal })) {
-          if (id > lastSeen) await stream.send({ id, type: event.type, data: event });
+          if (id > lastSeen) await stream.send({ id, type: event.type, data: shown(event) });
           id += 1;
         }
       } catch (error) {
@@ -159,13 +206,20 @@ export function registerJobRoutes(
           'Stops a queued or running job (a running kernel is interrupted); its result says `cancelled`.',
         tags: ['jobs'],
         params: JobParamsSchema,
+        body: CancelBodySchema,
         response: { 200: CancelledSchema, ...errors(400, 404, 503) },
       },
     },
     async (request) => {
-      const { jobId } = request.params;
+      const jobId = request.scope.jobId(request.params.jobId);
+      const { reason = 'cancelled', waitedMs } = request.body ?? {};
       await jobs.getJob({ jobId });
-      return { cancelled: await jobs.cancel({ jobId }) };
+      const cancelled = await jobs.cancel({
+        jobId,
+        reason,
+        ...(waitedMs === undefined ? {} : { waitedMs }),
+      });
+      return { cancelled };
     },
   );
 
@@ -181,7 +235,19 @@ export function registerJobRoutes(
         response: { 200: z.array(FailedJobSchema), ...errors(400, 503) },
       },
     },
-    async (request) => jobs.listFailed({ limit: request.query.limit }),
+    async (request) => {
+      const { scope } = request;
+      // Read past the limit: other tenants' failures are dropped from what is read.
+      const read = await jobs.listFailed({
+        limit: request.query.limit * (scope.tenant.id ? 4 : 1),
+      });
+      return read
+        .flatMap((failed) => {
+          const jobId = scope.publicId(failed.jobId);
+          return jobId === undefined ? [] : [{ ...failed, jobId }];
+        })
+        .slice(0, request.query.limit);
+    },
   );
 
   app.post(
@@ -198,15 +264,14 @@ export function registerJobRoutes(
     },
     async (request, reply) => {
       const { waitMs, ...code } = request.body;
-      await requireWorker();
-      const jobId = await jobs.submit({ request: { kind: 'run-code', ...code } });
-      metrics.jobSubmitted('run-code');
+      const jobId = await submitFor(request, { jobRequest: { kind: 'run-code', ...code } });
       try {
-        return (await jobs.wait({
+        const result = await jobs.wait({
           jobId,
           signal: clientGone(reply),
           ...(waitMs === undefined ? {} : { timeoutMs: waitMs }),
-        })) as Body<typeof StoredJobResultSchema>;
+        });
+        return request.scope.result(result) as Body<typeof StoredJobResultSchema>;
       } catch (error) {
         if (!(error instanceof AbortedError)) throw error;
         reply.hijack();

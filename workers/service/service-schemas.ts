@@ -60,6 +60,20 @@ export const ReadJobQuerySchema = z.object({
     ),
 });
 
+export const CancelBodySchema = z
+  .object({
+    reason: z
+      .enum(['cancelled', 'timed-out'])
+      .default('cancelled')
+      .describe(
+        'What the result says: `timed-out` when the caller gave up waiting at its deadline.',
+      ),
+    waitedMs: z.number().int().nonnegative().optional(),
+  })
+  // No body at all is a plain cancel (Fastify reads it as null).
+  .nullish()
+  .meta({ id: 'Cancel' });
+
 export const CancelledSchema = z
   .object({
     cancelled: z.boolean().describe('False when the job had already ended.'),
@@ -117,7 +131,7 @@ export const HealthSchema = z.object({ status: z.literal('ok') }).meta({ id: 'He
 export const ReadinessSchema = z
   .object({
     status: z.enum(['ready', 'not-ready']),
-    backend: z.enum(['redis', 'embedded']),
+    backend: z.enum(['redis', 'embedded', 'http']),
     workers: z.number(),
     reason: z.string().optional(),
   })

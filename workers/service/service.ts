@@ -15,6 +15,12 @@ import { HttpError, sendError } from './api-error.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { ServiceMetrics } from './service-metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
+import { SessionRegistry } from './session-registry.ts';
+import { registerSessionRoutes } from './session-routes.ts';
+import { registerTenantAuth } from './tenant-auth.ts';
+import { TenantUsage } from './tenant-usage.ts';
+import type { TenantsConfig } from './tenants.ts';
+import { ApiKeys } from './tenants.ts';
 import { OpenStreams } from './sse-stream.ts';
 import { createWorkerCheck } from './worker-check.ts';
 
@@ -37,6 +43,12 @@ export interface CreateServiceOptions {
   streamGraceMs?: number;
   /** Fastify's logger (pino): false for none. @default false */
   logger?: boolean | { level: string };
+  /**
+   * Tenants and their API keys (hashed) and quotas. Without them every caller is one
+   * anonymous tenant without quotas: only for a service on loopback (`lagent serve` refuses
+   * another address without keys).
+   */
+  tenants?: TenantsConfig | undefined;
 }
 
 export interface StartServiceOptions extends CreateServiceOptions {
@@ -94,9 +106,17 @@ export async function createService({
   bodyLimitBytes = DEFAULT_BODY_LIMIT_BYTES,
   streamGraceMs = DEFAULT_STREAM_GRACE_MS,
   logger = false,
+  tenants,
 }: CreateServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger,
+    // Keys are never logged, whatever a serializer or a level would print.
+    logger:
+      logger === false
+        ? false
+        : {
+            ...(logger === true ? {} : logger),
+            redact: { paths: ['req.headers.authorization'], censor: '[key]' },
+          },
     bodyLimit: bodyLimitBytes,
     // Graceful stop: idle keep-alive connections are closed at once, busy ones after their answer.
     forceCloseConnections: 'idle',
@@ -125,12 +145,15 @@ export async function createService({
   const streams = new OpenStreams();
   const metrics = new ServiceMetrics({ jobs });
   metrics.instrument(app);
-  registerJobRoutes(app, {
-    jobs,
-    streams,
-    metrics,
-    requireWorker: createWorkerCheck({ jobs }),
+  const usage = new TenantUsage({ jobs });
+  const sessions = new SessionRegistry({ jobs, log: app.log });
+  registerTenantAuth(app, {
+    apiKeys: tenants === undefined ? undefined : new ApiKeys({ config: tenants }),
+    usage,
   });
+  const requireWorker = createWorkerCheck({ jobs });
+  registerJobRoutes(app, { jobs, streams, metrics, requireWorker, usage, sessions });
+  registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
   registerServiceRoutes(app, { jobs });
   // Built on the first request, once every route is registered; the routes never change.
   let document: object | undefined;
@@ -145,6 +168,10 @@ export async function createService({
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
   app.addHook('preClose', () => streams.drain(streamGraceMs));
+  app.addHook('onClose', () => {
+    usage.close();
+    sessions.close();
+  });
   return app;
 }
 

@@ -27,6 +27,9 @@ from kernel_process import RUNTIME_DIR, WORKDIR, Kernel, kill_strays, preload
 
 DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
 DEFAULT_MAX_RESULTS = 100
+DEFAULT_MAX_LISTED_FILES = 1000
+# Room in a listing's byte budget for what surrounds its entries ({"files":[],"truncated":false}).
+LISTING_OVERHEAD_BYTES = 64
 # Executions whose late output is counted (and dropped) rather than ignored.
 REMEMBERED_EXECUTIONS = 256
 PR_SET_DUMPABLE = 4
@@ -139,6 +142,13 @@ class Driver:
             with open(path, "rb") as handle:
                 data = handle.read(limit + 1 if limit else -1)
             self.channel.send(t="file", id=request_id, data=base64.b64encode(data).decode())
+        elif op == "list_files":
+            files, truncated = list_files(str(command.get("path") or ""),
+                                          int(command.get("maxFiles") or DEFAULT_MAX_LISTED_FILES),
+                                          int(command.get("maxBytes") or 0))
+            listing = compact_json({"files": files, "truncated": truncated})
+            # Sent as a file (JSON) in a `file` frame; the host checks it as it checks any reply.
+            self.channel.send(t="file", id=request_id, data=base64.b64encode(listing).decode())
         elif op == "ping":
             self.channel.send(t="ok", id=request_id)
         elif op == "exit":
@@ -330,6 +340,71 @@ class Driver:
                     self.on_kernel_death()
                 else:
                     self.flush()
+
+
+def list_files(path, max_files, max_bytes):
+    """The regular files under `path` (relative to WORKDIR, as read_file's paths are) with
+    their lstat sizes, sorted by path, and whether the list was cut.
+
+    Symbolic links are neither listed nor followed, and `path` may not go through one. The
+    walk visits names in the order of the full paths (a directory sorts as its name plus '/'),
+    so stopping at `max_files` files, or before the listing passes `max_bytes`, keeps the
+    first ones in that order. Names that are not UTF-8 are left out: no host path names them.
+    """
+    segments = [segment for segment in path.split("/") if segment not in ("", ".")]
+    if path.startswith("/") or ".." in segments:
+        raise ValueError(f"{path} is outside the working directory")
+    top = WORKDIR
+    for segment in segments:
+        top = os.path.join(top, segment)
+        if os.path.islink(top):
+            raise ValueError(f"{path} goes through a symbolic link, which is not followed")
+    if not os.path.isdir(top):
+        raise ValueError(f"no directory {path}")
+    files = []
+    budget = max_bytes - LISTING_OVERHEAD_BYTES if max_bytes else None
+    pending = scan_directory(top, "/".join(segments))
+    while pending:
+        relative, entry, is_dir = pending.pop()
+        try:
+            if is_dir:
+                pending.extend(scan_directory(entry.path, relative))
+                continue
+            size = entry.stat(follow_symlinks=False).st_size
+        except OSError:
+            continue  # unreadable, or gone since the scan (the code may still be running)
+        if len(files) == max_files:
+            return files, True
+        file = {"path": relative, "sizeBytes": size}
+        if budget is not None:
+            budget -= len(compact_json(file)) + 1
+            if budget < 0:
+                return files, True
+        files.append(file)
+    return files, False
+
+
+def scan_directory(directory, prefix):
+    """The directories and regular files in `directory` as (path, entry, is_dir), last in
+    path order first (the walk pops them from the end)."""
+    found = []
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            try:
+                entry.name.encode()
+                is_dir = entry.is_dir(follow_symlinks=False)
+                if not is_dir and not entry.is_file(follow_symlinks=False):
+                    continue  # symbolic links, fifos, sockets, devices
+            except (UnicodeEncodeError, OSError):
+                continue
+            key = entry.name + "/" if is_dir else entry.name
+            found.append((key, f"{prefix}/{entry.name}" if prefix else entry.name, entry, is_dir))
+    found.sort(key=lambda item: item[0], reverse=True)
+    return [(relative, entry, is_dir) for _, relative, entry, is_dir in found]
+
+
+def compact_json(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def load(data):

@@ -10,9 +10,9 @@ import {
 } from '../../fixtures/tools/flaky-tools.ts';
 import { tool as echoTool } from '../../fixtures/tools/echo-tool.ts';
 import type { TestJobs } from '../../support/job-backend-fixture.ts';
-import { BACKENDS, startTestJobs } from '../../support/job-backend-fixture.ts';
+import { BACKENDS, JOB_API_BACKENDS, startTestJobs } from '../../support/job-backend-fixture.ts';
 
-describe.each(BACKENDS)('job API (%s)', (mode) => {
+describe.each(JOB_API_BACKENDS)('job API (%s)', (mode) => {
   let setup: TestJobs;
   beforeAll(async () => {
     setup = await startTestJobs({

@@ -168,6 +168,7 @@ function countingSandboxes(): SandboxProvider & { runs: number } {
         },
         writeFile: () => Promise.resolve(),
         readFile: () => Promise.resolve(new Uint8Array()),
+        listFiles: () => Promise.resolve({ files: [], truncated: false }),
         setEnvs: () => Promise.resolve(),
         interrupt: () => Promise.resolve(),
         restart: () => Promise.resolve(),

@@ -22,6 +22,7 @@ const echoSandbox = (): Sandbox => ({
     }),
   writeFile: () => Promise.resolve(),
   readFile: () => Promise.resolve(new Uint8Array()),
+  listFiles: () => Promise.resolve({ files: [], truncated: false }),
   setEnvs: () => Promise.resolve(),
   interrupt: () => Promise.resolve(),
   restart: () => Promise.resolve(),

@@ -10,6 +10,7 @@ import {
 } from '../../../../core/index.ts';
 import { describeError, HttpError } from '../../../../workers/service/api-error.ts';
 import { checkServiceHost, isLoopbackHost } from '../../../../workers/cli/serve-command.ts';
+import { hashApiKey } from '../../../../workers/service/tenants.ts';
 import {
   OpenStreams,
   openSseStream,
@@ -111,7 +112,11 @@ describe('serve host', () => {
     }
     for (const host of ['0.0.0.0', '::', '192.168.1.4', 'example.com']) {
       expect(isLoopbackHost(host), host).toBe(false);
-      expect(() => checkServiceHost(host)).toThrow(/without API keys/);
+      expect(() => checkServiceHost({ host, tenants: undefined })).toThrow(/without API keys/);
+      // With keys, any address: every request then needs one.
+      expect(() =>
+        checkServiceHost({ host, tenants: { tenants: [{ id: 'a', keys: [hashApiKey('k')] }] } }),
+      ).not.toThrow();
     }
   });
 });
