@@ -27,6 +27,9 @@ export function nonNegativeNumber(value: string): number {
 
 /** Where a command finds the queue. */
 export interface QueueFlags {
+  /** A `lagent serve` service: jobs go to it over HTTP instead of to Redis. */
+  url?: string;
+  apiKey?: string;
   redisUrl?: string;
   queue?: string;
   connectTimeoutMs?: number;
@@ -52,5 +55,22 @@ export function addQueueOptions(
       '--connect-timeout-ms <ms>',
       `give up when Redis does not answer within this long (default ${connectTimeoutMs})`,
       positiveInteger,
+    );
+}
+
+/** Env vars for a service the job commands can submit to instead of Redis. */
+export const SERVICE_URL_ENV = 'LAGENT_URL';
+export const SERVICE_API_KEY_ENV = 'LAGENT_API_KEY';
+
+/** --url and --api-key: submit through a `lagent serve` service instead of Redis. */
+export function addServiceOptions(command: Command): Command {
+  return command
+    .option(
+      '--url <url>',
+      `a lagent serve service to submit to over HTTP (default: ${SERVICE_URL_ENV}); then Redis options do not apply`,
+    )
+    .option(
+      '--api-key <key>',
+      `its API key (default: ${SERVICE_API_KEY_ENV}; prefer the env var: arguments show in ps)`,
     );
 }

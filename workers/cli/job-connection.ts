@@ -2,6 +2,7 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import { connectJobs } from '../queue/job-client.ts';
 import { RedisJobClient } from '../queue/redis-job-client.ts';
 import type { QueueFlags } from './cli-options.ts';
+import { SERVICE_API_KEY_ENV, SERVICE_URL_ENV } from './cli-options.ts';
 
 /** Session ids of the CLI share one scope: `--session s` is the same session in every run. */
 export const CLI_SESSION_SCOPE = 'cli';
@@ -15,7 +16,10 @@ function clientOptions({ queue, connectTimeoutMs }: QueueFlags, signal: AbortSig
   };
 }
 
-/** The job API for run-code and submit: Redis when a URL is given or set, else embedded. */
+/**
+ * The job API for run-code and submit: a service over HTTP when its URL is given or set
+ * (LAGENT_URL), else Redis when a Redis URL is, else embedded.
+ */
 export async function openJobs({
   flags,
   signal,
@@ -23,6 +27,13 @@ export async function openJobs({
   flags: QueueFlags;
   signal: AbortSignal;
 }): Promise<JobBackend> {
+  const url = flags.url ?? process.env[SERVICE_URL_ENV];
+  if (url) {
+    return connectJobs({
+      url,
+      apiKey: flags.apiKey ?? process.env[SERVICE_API_KEY_ENV],
+    });
+  }
   return connectJobs({
     ...clientOptions(flags, signal),
     ...(flags.redisUrl === undefined ? {} : { redisUrl: flags.redisUrl }),

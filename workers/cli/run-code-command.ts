@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { DEFAULT_WAIT_TIMEOUT_MS } from '../queue/job-backend.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../queue/redis-connection.ts';
 import type { QueueFlags } from './cli-options.ts';
-import { addQueueOptions, positiveInteger } from './cli-options.ts';
+import { addQueueOptions, addServiceOptions, positiveInteger } from './cli-options.ts';
 import { runJob } from './follow-job.ts';
 import { runJobCommand } from './job-command.ts';
 import { openJobs, requireServingWorker } from './job-connection.ts';
@@ -31,6 +31,7 @@ export function registerRunCodeCommand(program: Command): void {
       'where figures and other rich output are saved (default: a new temporary directory)',
     );
   addQueueOptions(command, { embedded: true, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
+  addServiceOptions(command);
   command.action((code: string, options: RunCodeCommandOptions) =>
     runJobCommand(async (interrupt) => {
       const source = code === '-' ? readFileSync(0, 'utf8') : code;

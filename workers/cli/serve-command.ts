@@ -125,6 +125,7 @@ export function registerServeCommand(program: Command): void {
         port: options.port,
         logger: { level: options.logLevel },
         tenants,
+        ...(worker ? { metricsRegistries: [worker.metrics.registry] } : {}),
       });
       logger.info(
         {

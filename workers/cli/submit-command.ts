@@ -9,7 +9,12 @@ import {
 import { DEFAULT_JOB_DEADLINE_MS, DEFAULT_WAIT_TIMEOUT_MS } from '../queue/job-backend.ts';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../queue/redis-connection.ts';
 import type { QueueFlags } from './cli-options.ts';
-import { addQueueOptions, positiveInteger } from './cli-options.ts';
+import {
+  addQueueOptions,
+  addServiceOptions,
+  positiveInteger,
+  SERVICE_URL_ENV,
+} from './cli-options.ts';
 import { warn } from './cli-output.ts';
 import { EXIT_OK } from './exit-codes.ts';
 import { runJob } from './follow-job.ts';
@@ -51,19 +56,22 @@ export function registerSubmitCommand(program: Command): void {
     .option('--job-id <id>', 'submitting an id twice runs it once')
     .option(
       '--no-wait',
-      'print the job id and return (needs Redis); `lagent result <id>` reads the result',
+      'print the job id and return (needs Redis or a service); `lagent result <id>` reads it from Redis',
     )
     .option('--timeout-ms <ms>', "time the call may run (default: the worker's)", positiveInteger)
     .option('--out-dir <dir>', 'where figures are saved (default: a new temporary directory)');
   addQueueOptions(command, { embedded: true, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
+  addServiceOptions(command);
   command.action((options: SubmitCommandOptions) =>
     runJobCommand(async (interrupt) => {
       const parameters = parseArgsOption(options.args);
       // Checked before connecting: the embedded backend would start sandboxes first.
-      if (!options.wait && !(options.redisUrl || process.env['REDIS_URL'])) {
+      const remote =
+        options.url || process.env[SERVICE_URL_ENV] || options.redisUrl || process.env['REDIS_URL'];
+      if (!options.wait && !remote) {
         throw new InvalidArgumentError({
           message:
-            '--no-wait needs Redis (REDIS_URL or --redis-url): without it the job runs in this process, which ends now',
+            '--no-wait needs Redis (REDIS_URL or --redis-url) or a service (LAGENT_URL or --url): without them the job runs in this process, which ends now',
         });
       }
       const { signal } = interrupt;

@@ -10,7 +10,9 @@ import {
   validatorCompiler,
 } from 'fastify-type-provider-zod';
 import { parseJson } from '../../core/index.ts';
+import { Registry } from 'prom-client';
 import type { JobBackend } from '../queue/job-backend.ts';
+import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
 import { HttpError, sendError } from './api-error.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { ServiceMetrics } from './service-metrics.ts';
@@ -49,6 +51,11 @@ export interface CreateServiceOptions {
    * another address without keys).
    */
   tenants?: TenantsConfig | undefined;
+  /**
+   * More metrics for `/metrics`, e.g. the job metrics of a worker in this process. The
+   * embedded backend's job metrics are included without asking.
+   */
+  metricsRegistries?: readonly Registry[];
 }
 
 export interface StartServiceOptions extends CreateServiceOptions {
@@ -107,6 +114,7 @@ export async function createService({
   streamGraceMs = DEFAULT_STREAM_GRACE_MS,
   logger = false,
   tenants,
+  metricsRegistries = [],
 }: CreateServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Keys are never logged, whatever a serializer or a level would print.
@@ -164,8 +172,13 @@ export async function createService({
       { schema: { hide: true } },
       () => (document ??= openApiDocument(app.swagger())),
     );
+  const scraped = Registry.merge([
+    metrics.registry,
+    ...(jobs instanceof EmbeddedJobBackend ? [jobs.metrics.registry] : []),
+    ...metricsRegistries,
+  ]);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+    reply.type(scraped.contentType).send(await scraped.metrics()),
   );
   app.addHook('preClose', () => streams.drain(streamGraceMs));
   app.addHook('onClose', () => {

@@ -179,6 +179,7 @@ export function registerSessionRoutes(
         description:
           'Writes the body (`application/octet-stream`) to the path, relative to the working directory of the session.',
         tags: ['files'],
+        consumes: ['application/octet-stream'],
         params: FileParamsSchema,
         body: z.instanceof(Buffer).describe('The file: raw bytes'),
         response: { 201: StoredFileSchema, ...errors(400, 404, 413, 415, 503) },
@@ -212,6 +213,7 @@ export function registerSessionRoutes(
       schema: {
         summary: 'Download a file',
         tags: ['files'],
+        produces: ['application/octet-stream'],
         params: FileParamsSchema,
         response: {
           200: z.unknown().describe('application/octet-stream: the file'),

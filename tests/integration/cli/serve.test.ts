@@ -1,50 +1,17 @@
 // `lagent serve` as a person starts it: a child process, real HTTP on 127.0.0.1, real Docker
 // sandboxes; embedded (no Redis), and through Redis with a worker in the same process.
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
-import { safeParseJson } from '../../../core/index.ts';
 import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { EXIT_CANNOT_RUN } from '../../../workers/cli/exit-codes.ts';
 import { requireDocker, requireRedis } from '../../support/services.ts';
 import { call } from '../../support/service-fixture.ts';
-import { cliMain, root, runLagent } from './cli-process.ts';
-
-/** Starts `lagent serve`; resolves with its URL once it logs that it serves. */
-async function startServe(args: readonly string[], env: NodeJS.ProcessEnv) {
-  const child = spawn(
-    process.execPath,
-    [cliMain, 'serve', '--port', '0', '--log-format', 'json', ...args],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env,
-    },
-  );
-  const exited = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => resolve(code)),
-  );
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      for (let index = buffered.indexOf('\n'); index !== -1; index = buffered.indexOf('\n')) {
-        const parsed = safeParseJson(buffered.slice(0, index));
-        buffered = buffered.slice(index + 1);
-        const record = parsed.success ? (parsed.value as Record<string, unknown>) : {};
-        if (typeof record['url'] === 'string' && String(record['msg']).startsWith('serving on')) {
-          resolve(record['url']);
-        }
-      }
-    });
-    void exited.then((code) => reject(new Error(`lagent serve exited (${code}): ${stderr}`)));
-  });
-  return { child, url, exited };
-}
+import { root, runLagent } from './cli-process.ts';
+import { startServe } from './serve-process.ts';
 
 describe('lagent serve', () => {
   test('without Redis it runs jobs itself, and stops on SIGTERM', async () => {
@@ -122,6 +89,15 @@ describe('lagent serve', () => {
     const lines = (block ?? '').split('\n');
     const serveLine = lines.find((line) => line.startsWith('npx lagent serve')) ?? '';
     const curlLine = lines.find((line) => line.startsWith('curl ')) ?? '';
+    // The Python client's heredoc, from `PYTHONPATH=... python3 - <<'EOF'` to its `EOF`; the
+    // comment line after it is the output the README promises.
+    const pythonStart = lines.findIndex((line) => line.startsWith('PYTHONPATH=clients/python'));
+    const pythonEnd = lines.indexOf('EOF', pythonStart);
+    expect(pythonStart).toBeGreaterThan(-1);
+    expect(pythonEnd).toBeGreaterThan(pythonStart);
+    const pythonSnippet = lines.slice(pythonStart, pythonEnd + 1).join('\n');
+    const pythonOutput = (lines[pythonEnd + 1] ?? '').replace(/^# /, '');
+    expect(pythonOutput).toBe("['42\\n']");
     const serveArgs = serveLine.replace(/#.*/, '').replace('&', '').trim().split(/\s+/).slice(3);
     expect(serveArgs).toContain('--with-worker');
     // As the reader has it after `source scripts/setup.sh` (REDIS_URL set), on a queue and
@@ -139,6 +115,13 @@ describe('lagent serve', () => {
       ]);
       expect(stdout).toContain('"status":"completed"');
       expect(stdout).toContain('"text":"42"');
+      // The Python snippet, run from the repository root as the reader runs it.
+      const python = await promisify(execFile)(
+        'bash',
+        ['-c', pythonSnippet.replaceAll('localhost:8080', address)],
+        { cwd: root, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, timeout: 90_000 },
+      );
+      expect(python.stdout.trim()).toBe(pythonOutput);
     } finally {
       serve.child.kill('SIGKILL');
       await serve.exited;

@@ -228,7 +228,11 @@ describe.each(BACKENDS)('service API (%s)', (mode) => {
       return found === undefined ? 0 : Number(found.slice(series.length + 1));
     };
     const submitted = 'lagent_jobs_submitted_total{kind="tool-call"}';
-    const before = value(await scrape(), submitted);
+    // Jobs that ended, counted where they ran: here for the embedded backend.
+    const ran = 'lagent_jobs_total{kind="tool-call",status="completed"}';
+    const first = await scrape();
+    const before = value(first, submitted);
+    const ranBefore = value(first, ran);
     const jobId = await submit({
       kind: 'tool-call',
       call: { name: 'Echo', parameters: { text: 'm' } },
@@ -236,6 +240,7 @@ describe.each(BACKENDS)('service API (%s)', (mode) => {
     await ended(jobId);
     const after = await scrape();
     expect(value(after, submitted)).toBe(before + 1);
+    if (mode === 'embedded') expect(value(after, ran)).toBe(ranBefore + 1);
     expect(value(after, 'lagent_workers')).toBe(1);
     expect(value(after, 'lagent_queue_waiting_jobs')).toBe(0);
     expect(

@@ -164,6 +164,10 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
         '/v1/jobs/{jobId}/cancel',
         '/v1/jobs/{jobId}/events',
         '/v1/run-code',
+        '/v1/sessions',
+        '/v1/sessions/{sessionId}',
+        '/v1/sessions/{sessionId}/files',
+        '/v1/sessions/{sessionId}/files/{*}',
         '/v1/tools',
         '/v1/workers',
       ].sort(),
@@ -187,6 +191,30 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
     check('JobInfo', (await call({ url: t.url, path: `/v1/jobs/${jobId}` })).body);
     const events = await readEvents({ url: t.url, jobId });
     for (const event of events.events) check('JobEvent', event.data);
+    const session = `openapi-${mode}`;
+    const opened = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/sessions',
+      body: { sessionId: session },
+    });
+    check('Session', opened.body);
+    check('SessionList', (await call({ url: t.url, path: '/v1/sessions' })).body);
+    const stored = await call({
+      url: t.url,
+      method: 'PUT',
+      path: `/v1/sessions/${session}/files/a.txt`,
+      body: 'abc',
+      headers: { 'content-type': 'application/octet-stream' },
+    });
+    check('StoredFile', stored.body);
+    check('FileListing', (await call({ url: t.url, path: `/v1/sessions/${session}/files` })).body);
+    const upload = document.paths['/v1/sessions/{sessionId}/files/{*}']?.['put'] as unknown as {
+      requestBody: { content: Record<string, unknown> };
+    };
+    expect(Object.keys(upload.requestBody.content)).toEqual(['application/octet-stream']);
+    const closed = await call({ url: t.url, method: 'DELETE', path: `/v1/sessions/${session}` });
+    check('ClosedSession', closed.body);
     check('QueueStatus', (await call({ url: t.url, path: '/v1/workers' })).body);
     for (const tool of (await call({ url: t.url, path: '/v1/tools' })).body as unknown[]) {
       check('ToolDescriptor', tool);
