@@ -108,16 +108,22 @@ export async function readEvents({
   lastEventId,
   headers = {},
   stopWhen = () => false,
+  post,
 }: {
   url: string;
-  jobId: string;
+  /** The job whose events route is read (unless `post` says otherwise). */
+  jobId?: string;
   lastEventId?: number;
   headers?: Record<string, string>;
   stopWhen?: (events: readonly SseEvent[]) => boolean;
-}): Promise<{ events: SseEvent[]; endedByServer: boolean }> {
+  /** A POST that answers with a stream (`/v1/run-code` asked for events) instead. */
+  post?: { path: string; body: unknown };
+}): Promise<{ events: SseEvent[]; endedByServer: boolean; headers: Headers }> {
   const controller = new AbortController();
-  const response = await fetch(`${url}/v1/jobs/${jobId}/events`, {
+  const response = await fetch(post ? url + post.path : `${url}/v1/jobs/${jobId}/events`, {
+    ...(post ? { method: 'POST', body: JSON.stringify(post.body) } : {}),
     headers: {
+      ...(post ? { 'content-type': 'application/json', accept: 'text/event-stream' } : {}),
       ...headers,
       ...(lastEventId === undefined ? {} : { 'last-event-id': String(lastEventId) }),
     },
@@ -133,7 +139,7 @@ export async function readEvents({
   try {
     for (;;) {
       const { value, done } = await reader.read();
-      if (done) return { events, endedByServer: true };
+      if (done) return { events, endedByServer: true, headers: response.headers };
       buffered += decoder.decode(value, { stream: true });
       let boundary = buffered.indexOf('\n\n');
       while (boundary >= 0) {
@@ -155,7 +161,7 @@ export async function readEvents({
           type: String(fields['event']),
           data: parseJson(fields['data']) as Record<string, unknown>,
         });
-        if (stopWhen(events)) return { events, endedByServer: false };
+        if (stopWhen(events)) return { events, endedByServer: false, headers: response.headers };
       }
     }
   } finally {

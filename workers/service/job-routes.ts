@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AbortedError } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
-import type { JobEvent, ParsedJobRequest } from '../queue/job-schema.ts';
 import { ApiErrorSchema, HttpError } from './api-error.ts';
+import type { TenantSubmit } from './job-submit.ts';
+import { clientGone, streamJobEvents } from './job-submit.ts';
 import {
   CancelBodySchema,
   CancelledSchema,
@@ -13,27 +13,19 @@ import {
   FailedJobsQuerySchema,
   JobInfoSchema,
   JobParamsSchema,
+  MAX_FAILED_JOBS_READ,
   ReadJobQuerySchema,
-  RunCodeBodySchema,
-  StoredJobResultSchema,
   SubmitJobBodySchema,
   SubmittedJobSchema,
 } from './service-schemas.ts';
-import type { ServiceMetrics } from './service-metrics.ts';
-import type { SessionRegistry } from './session-registry.ts';
 import type { OpenStreams } from './sse-stream.ts';
-import type { TenantUsage } from './tenant-usage.ts';
-import { openSseStream, parseLastEventId } from './sse-stream.ts';
+import { parseLastEventId } from './sse-stream.ts';
 
 export interface JobRoutesOptions {
   jobs: JobBackend;
-  metrics: ServiceMetrics;
-  /** NoWorkerError when no worker serves the queue (see createWorkerCheck). */
-  requireWorker: () => Promise<void>;
   /** Every open event stream, so the service can end them when it stops. */
   streams: OpenStreams;
-  usage: TenantUsage;
-  sessions: SessionRegistry;
+  submit: TenantSubmit;
 }
 
 // Results hold JSON typed `unknown` in TypeScript; the serializer checks each answer against
@@ -43,59 +35,12 @@ type Body<Schema extends z.ZodType> = z.output<Schema>;
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, ApiErrorSchema]));
 
-/** Aborted when the client goes away before its answer was sent. */
-function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  reply.raw.once('close', () => {
-    if (!reply.raw.writableFinished) controller.abort(new Error('the client went away'));
-  });
-  return controller.signal;
-}
-
-/** Jobs: submit, read (with a long-poll), follow as events, cancel; and run-code in one call. */
+/** Jobs: submit, read (with a long-poll), follow as events, cancel, list the failed. */
 export function registerJobRoutes(
   root: FastifyInstance,
-  { jobs, streams, metrics, requireWorker, usage, sessions }: JobRoutesOptions,
+  { jobs, streams, submit }: JobRoutesOptions,
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
-
-  /**
-   * Submits a tenant's job: its ids under the tenant's prefix, its session noted (the session
-   * quota), a place among its running jobs taken (the job quota). Answers the queue's id.
-   */
-  async function submitFor(
-    request: FastifyRequest,
-    {
-      jobRequest,
-      jobId = randomUUID(),
-      deadlineMs,
-    }: {
-      jobRequest: ParsedJobRequest;
-      jobId?: string | undefined;
-      deadlineMs?: number | undefined;
-    },
-  ): Promise<string> {
-    const { scope } = request;
-    const queueId = scope.jobId(jobId);
-    const queued = scope.request(jobRequest);
-    await requireWorker();
-    if (jobRequest.sessionId !== undefined)
-      sessions.use({ scope, sessionId: jobRequest.sessionId });
-    const release = usage.admitJob(scope.tenant, queueId);
-    try {
-      await jobs.submit({
-        request: queued,
-        jobId: queueId,
-        ...(deadlineMs === undefined ? {} : { deadlineMs }),
-      });
-    } catch (error) {
-      release();
-      throw error;
-    }
-    usage.track(scope.tenant, queueId);
-    metrics.jobSubmitted(jobRequest.kind);
-    return queueId;
-  }
 
   app.post(
     '/v1/jobs',
@@ -111,7 +56,7 @@ export function registerJobRoutes(
     },
     async (request, reply) => {
       const { request: jobRequest, jobId, deadlineMs } = request.body;
-      const queueId = await submitFor(request, { jobRequest, jobId, deadlineMs });
+      const queueId = await submit(request, { jobRequest, jobId, deadlineMs });
       return reply.code(202).send({ jobId: request.scope.publicId(queueId) ?? queueId });
     },
   );
@@ -177,23 +122,7 @@ export function registerJobRoutes(
         });
       }
       await jobs.getJob({ jobId }); // an unknown id is a 404, before the stream starts
-      reply.hijack();
-      const stream = openSseStream({ response: reply.raw });
-      streams.add(stream);
-      const shown = (event: JobEvent): JobEvent =>
-        event.type === 'end' ? { ...event, result: request.scope.result(event.result) } : event;
-      try {
-        let id = 0;
-        for await (const event of jobs.events({ jobId, signal: stream.signal })) {
-          if (id > lastSeen) await stream.send({ id, type: event.type, data: shown(event) });
-          id += 1;
-        }
-      } catch (error) {
-        if (!stream.signal.aborted) request.log.warn({ err: error, jobId }, 'event stream failed');
-      } finally {
-        streams.delete(stream);
-        stream.end();
-      }
+      await streamJobEvents({ request, reply, jobs, streams, jobId, lastSeen });
     },
   );
 
@@ -237,9 +166,9 @@ export function registerJobRoutes(
     },
     async (request) => {
       const { scope } = request;
-      // Read past the limit: other tenants' failures are dropped from what is read.
+      // Other tenants' failures are dropped from what is read: read the most kept.
       const read = await jobs.listFailed({
-        limit: request.query.limit * (scope.tenant.id ? 4 : 1),
+        limit: scope.tenant.id ? MAX_FAILED_JOBS_READ : request.query.limit,
       });
       return read
         .flatMap((failed) => {
@@ -247,36 +176,6 @@ export function registerJobRoutes(
           return jobId === undefined ? [] : [{ ...failed, jobId }];
         })
         .slice(0, request.query.limit);
-    },
-  );
-
-  app.post(
-    '/v1/run-code',
-    {
-      schema: {
-        summary: 'Run code and wait for its result',
-        description:
-          'Submits a run-code job and answers with its result. Leaving (closing the connection) or reaching `waitMs` cancels the job.',
-        tags: ['jobs'],
-        body: RunCodeBodySchema,
-        response: { 200: StoredJobResultSchema, ...errors(400, 413, 503) },
-      },
-    },
-    async (request, reply) => {
-      const { waitMs, ...code } = request.body;
-      const jobId = await submitFor(request, { jobRequest: { kind: 'run-code', ...code } });
-      try {
-        const result = await jobs.wait({
-          jobId,
-          signal: clientGone(reply),
-          ...(waitMs === undefined ? {} : { timeoutMs: waitMs }),
-        });
-        return request.scope.result(result) as Body<typeof StoredJobResultSchema>;
-      } catch (error) {
-        if (!(error instanceof AbortedError)) throw error;
-        reply.hijack();
-        return;
-      }
     },
   );
 }

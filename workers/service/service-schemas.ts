@@ -5,6 +5,7 @@ import {
   JobRequestSchema,
   JobResultSchema,
   RunCodeRequestSchema,
+  ToolCallRequestSchema,
 } from '../queue/job-schema.ts';
 
 // The API's request and response bodies. The same schemas validate requests, check what the
@@ -82,19 +83,33 @@ export const CancelledSchema = z
 
 export const JobEventDocSchema = JobEventSchema.meta({ id: 'JobEvent' });
 
+const WaitMsSchema = z
+  .number()
+  .int()
+  .positive()
+  .optional()
+  .describe('Longest wait for the result; then the job is cancelled and answers `timed-out`.');
+
 export const RunCodeBodySchema = RunCodeRequestSchema.omit({ kind: true })
-  .extend({
-    waitMs: z
-      .number()
-      .int()
-      .positive()
-      .optional()
-      .describe('Longest wait for the result; then the job is cancelled and answers `timed-out`.'),
-  })
+  .extend({ waitMs: WaitMsSchema })
   .meta({ id: 'RunCode' });
 
+export const ToolCallBodySchema = z
+  .object({
+    name: ToolCallRequestSchema.shape.call.shape.name.describe('`Tool` or `Toolkit.api`'),
+    parameters: ToolCallRequestSchema.shape.call.shape.parameters,
+    id: ToolCallRequestSchema.shape.call.shape.id,
+    sessionId: ToolCallRequestSchema.shape.sessionId,
+    timeoutMs: ToolCallRequestSchema.shape.timeoutMs,
+    waitMs: WaitMsSchema,
+  })
+  .meta({ id: 'ToolCall' });
+
+/** The most failed jobs one read lists. */
+export const MAX_FAILED_JOBS_READ = 1_000;
+
 export const FailedJobsQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(1_000).default(100),
+  limit: z.coerce.number().int().min(1).max(MAX_FAILED_JOBS_READ).default(100),
 });
 
 export const FailedJobSchema = z

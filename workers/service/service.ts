@@ -15,6 +15,8 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
 import { HttpError, sendError } from './api-error.ts';
 import { registerJobRoutes } from './job-routes.ts';
+import { createTenantSubmit } from './job-submit.ts';
+import { registerRunRoutes } from './run-routes.ts';
 import { ServiceMetrics } from './service-metrics.ts';
 import { registerServiceRoutes } from './service-routes.ts';
 import { SessionRegistry } from './session-registry.ts';
@@ -160,7 +162,9 @@ export async function createService({
     usage,
   });
   const requireWorker = createWorkerCheck({ jobs });
-  registerJobRoutes(app, { jobs, streams, metrics, requireWorker, usage, sessions });
+  const submit = createTenantSubmit({ jobs, metrics, requireWorker, usage, sessions });
+  registerJobRoutes(app, { jobs, streams, submit });
+  registerRunRoutes(app, { jobs, streams, submit });
   registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
   registerServiceRoutes(app, { jobs });
   // Built on the first request, once every route is registered; the routes never change.

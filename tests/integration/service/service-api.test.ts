@@ -61,6 +61,8 @@ describe.each(BACKENDS)('service API (%s)', (mode) => {
     expect(answer.status, JSON.stringify(answer.body)).toBe(202);
     return (answer.body as { jobId: string }).jobId;
   };
+  const end0 = (stream: { events: { data: unknown }[] }) =>
+    (stream.events.at(-1)?.data as { result: Result & { jobId: string } }).result;
   const ended = async (jobId: string): Promise<Result> => {
     const answer = await call({ url: t.url, path: `/v1/jobs/${jobId}?waitMs=${LONG_POLL_MS}` });
     expect(answer.status).toBe(200);
@@ -87,6 +89,57 @@ describe.each(BACKENDS)('service API (%s)', (mode) => {
     expect(await submit(request, { jobId: chosen })).toBe(chosen);
     expect(await ended(chosen)).toEqual(counted);
     expect(runs.count).toBe(before + 1);
+  });
+
+  test('one request runs a tool call or code: the result as JSON, or its events as a stream', async () => {
+    const called = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/tool-calls',
+      body: { name: 'Echo', parameters: { text: 'hello' }, id: 'call-1' },
+    });
+    expect(called.status).toBe(200);
+    expect(called.body).toMatchObject({
+      status: 'completed',
+      actionReturn: { type: 'Echo', toolCallId: 'call-1', result: [{ content: 'hello' }] },
+    });
+    const unknown = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/tool-calls',
+      body: { name: 'NoSuchTool', parameters: {} },
+    });
+    expect(unknown.body).toMatchObject({
+      status: 'completed',
+      actionReturn: { errmsg: expect.any(String) },
+    });
+
+    const streamed = await readEvents({
+      url: t.url,
+      post: { path: '/v1/run-code', body: { code: 'print("a", flush=True)\n6 * 7' } },
+    });
+    expect(streamed.endedByServer).toBe(true);
+    expect(end0(streamed).jobId).toBe(streamed.headers.get('lagent-job-id'));
+    const types = streamed.events.map(({ type }) => type);
+    expect(types[0]).toBe('started');
+    expect(types).toContain('stdout');
+    expect(types.at(-1)).toBe('end');
+    const end = { result: end0(streamed) };
+    expect(end.result.execution?.results[0]?.text).toBe('42');
+
+    // A client that leaves the stream stops its job.
+    const left = await readEvents({
+      url: t.url,
+      post: {
+        path: '/v1/run-code',
+        body: { code: 'import time\nprint("start", flush=True)\ntime.sleep(600)' },
+      },
+      stopWhen: (events) => events.some(({ type }) => type === 'stdout'),
+    });
+    expect(left.endedByServer).toBe(false);
+    const leftId = left.headers.get('lagent-job-id') ?? '';
+    expect(leftId).not.toBe('');
+    expect((await ended(leftId)).status).toBe('cancelled');
   });
 
   test('a long-poll that reaches waitMs answers where the job is, and the job goes on', async () => {

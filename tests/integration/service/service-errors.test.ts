@@ -168,6 +168,7 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
         '/v1/sessions/{sessionId}',
         '/v1/sessions/{sessionId}/files',
         '/v1/sessions/{sessionId}/files/{*}',
+        '/v1/tool-calls',
         '/v1/tools',
         '/v1/workers',
       ].sort(),
