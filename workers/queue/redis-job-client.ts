@@ -28,7 +28,7 @@ import { parseJobEnvelope, parseJobRequest } from './job-schema.ts';
 import type { JobState } from './job-state.ts';
 import { parseJobState } from './job-state.ts';
 import { openQueue, quiet } from './bull-queue.ts';
-import { readJobEvents } from './job-event-stream.ts';
+import { JobEventHub } from './job-event-hub.ts';
 import { JobWatch } from './job-watch.ts';
 import { readFailedJobs, readQueueStatus } from './queue-status.ts';
 import type { ResultWaiter } from './result-inbox.ts';
@@ -72,6 +72,8 @@ export class RedisJobClient implements JobBackend {
   readonly sessionScope: string;
   readonly #keys: RedisKeys;
   readonly #redis: Redis;
+  /** One connection reads the events of every job this client follows (made on first use). */
+  #events: JobEventHub | undefined;
   readonly #inbox: ResultInbox;
   readonly #queues = new Map<string, Queue>();
   readonly #requests = new Map<string, KnownJob>();
@@ -272,14 +274,16 @@ export class RedisJobClient implements JobBackend {
   }
 
   events({ jobId, signal }: { jobId: string; signal?: AbortSignal }): AsyncIterable<JobEvent> {
-    return readJobEvents({
+    this.#events ??= new JobEventHub({
       reader: quiet(this.#redis.duplicate({ lazyConnect: false })),
+      control: this.#redis,
+      requestTimeoutMs: this.#options.requestTimeoutMs,
+    });
+    return this.#events.follow({
       stream: this.#keys.events(jobId),
       // The stream may have expired after the job ended: the stored result still is.
       storedResult: () => this.#storedResult(jobId),
-      isDone: () => this.#closed,
-      requestTimeoutMs: this.#options.requestTimeoutMs,
-      ...(signal === undefined ? {} : { signal }),
+      signal,
     });
   }
 
@@ -376,6 +380,7 @@ export class RedisJobClient implements JobBackend {
     if (this.#closed) return;
     this.#closed = true;
     this.#watch.close();
+    this.#events?.close();
     this.#inbox.close(
       new AbortedError({ message: 'The job client was closed while waiting for a result' }),
     );
