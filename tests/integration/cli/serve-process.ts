@@ -17,7 +17,9 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     child.once('exit', (code) => resolve(code)),
   );
   let stderr = '';
+  let stdout = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
   const url = await new Promise<string>((resolve, reject) => {
     let buffered = '';
     child.stdout.on('data', (chunk: Buffer) => {
@@ -33,5 +35,7 @@ export async function startServe(args: readonly string[], env: NodeJS.ProcessEnv
     });
     void exited.then((code) => reject(new Error(`lagent serve exited (${code}): ${stderr}`)));
   });
-  return { child, url, exited };
+  /** Everything it has printed so far (its log lines). */
+  const output = () => stdout + stderr;
+  return { child, url, exited, output };
 }

@@ -60,6 +60,10 @@ describe('lagent serve with API keys', () => {
       expect(refused.stderr).toMatch(/API key/);
       serve.child.kill('SIGTERM');
       expect(await serve.exited).toBe(0);
+      // Its requests were logged, and the key never was.
+      expect(serve.output()).toContain('"url":"/v1/jobs"');
+      expect(serve.output()).not.toContain(key);
+      expect(serve.output()).not.toContain(key.slice(4, 20));
     } finally {
       serve.child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
