@@ -309,11 +309,26 @@ export class DockerSandbox implements Sandbox {
           traceback,
         });
       }
-      if (signal?.aborted)
+      if (signal?.aborted) {
+        // The caller hears only that it was aborted: if stopping it cost the state, the
+        // next call says so (and does not run on the fresh kernel as if nothing happened).
+        const how =
+          result.kind === 'died'
+            ? 'kernel died'
+            : result.kind === 'lost'
+              ? 'container was lost'
+              : stopped === 'restarted'
+                ? 'kernel was restarted (the code ignored the interrupt)'
+                : stopped === 'killed'
+                  ? 'container was replaced (the kernel did not restart)'
+                  : undefined;
+        if (how)
+          this.#stateLoss.noteAbortedStop({ how, container: handle.name, sinceMs: startedAt });
         throw new AbortedError({
           message: `The execution was aborted; the kernel was ${stopped ?? 'stopped'}`,
           cause: signal.reason,
         });
+      }
       // Every way this call can end with a fresh kernel, said once, here.
       const stateLost =
         result.kind === 'died' ||
@@ -343,6 +358,13 @@ export class DockerSandbox implements Sandbox {
     timing: LossTiming;
   }): Promise<ExecutionError> {
     const { outcome } = loss;
+    if (loss.abortedStop) {
+      return {
+        name: 'StateLost',
+        value: `The previous call was cancelled and its ${loss.abortedStop}; the state is lost. This code was not run; a fresh kernel is ready.`,
+        traceback: '',
+      };
+    }
     // The OOM killer sends SIGKILL (under gVisor the container goes): only then is the
     // engine's event worth waiting for.
     const mayBeOutOfMemory = outcome.kind === 'lost' || outcome.signal === SIGKILL;

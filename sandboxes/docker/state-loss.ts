@@ -10,6 +10,11 @@ export interface StateLoss {
   readonly sinceMs: number;
   /** The execution that was sent, but not yet begun by the driver, when the kernel died. */
   readonly beforeExecution?: number;
+  /**
+   * How stopping an aborted call cost the state (its kernel restarted, its container
+   * replaced): the call was answered with AbortedError, so the next one says it.
+   */
+  readonly abortedStop?: string;
 }
 
 /**
@@ -23,7 +28,21 @@ export class StateLossLog {
 
   /** A few words on the loss not reported yet, or undefined. */
   get description(): string | undefined {
+    if (this.#pending?.abortedStop) return `a cancelled call's ${this.#pending.abortedStop}`;
     return this.#pending && describeLossCause(this.#pending.outcome);
+  }
+
+  /** An aborted call whose stop cost the state (see StateLoss.abortedStop). */
+  noteAbortedStop({
+    how,
+    container,
+    sinceMs,
+  }: {
+    how: string;
+    container: string;
+    sinceMs: number;
+  }): void {
+    this.#note({ outcome: { kind: 'lost', reason: how }, container, sinceMs, abortedStop: how });
   }
 
   /**

@@ -87,6 +87,34 @@ describe.each(RUNTIMES)('Docker sandbox deadlines (%s)', (runtime) => {
     }
   });
 
+  test('an abort whose stop costs the state is reported by the next call, which does not run', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = 1' });
+      const controller = new AbortController();
+      // Code that ignores the interrupt: the kernel is restarted to stop it.
+      const running = sandbox.runCode({
+        code: 'import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nprint("go", flush=True)\ntime.sleep(600)',
+        signal: controller.signal,
+        onStdout: () => controller.abort(),
+      });
+      await expect(running).rejects.toBeInstanceOf(AbortedError);
+      const next = await sandbox.runCode({ code: 'print("ran")' });
+      expect(next.stateLost).toBe(true);
+      expect(next.error?.name).toBe('StateLost');
+      expect(next.error?.value).toContain(
+        'previous call was cancelled and its kernel was restarted',
+      );
+      expect(next.logs.stdout).toEqual([]);
+      // Said once: the call after it runs, on the fresh kernel.
+      const after = await sandbox.runCode({ code: 'print("kept" in globals())' });
+      expect(after.stateLost).toBeFalsy();
+      expect(after.logs.stdout).toEqual(['False\n']);
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('restart() gives a fresh kernel', async () => {
     const sandbox = await provider.create();
     try {
