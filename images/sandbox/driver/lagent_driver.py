@@ -116,7 +116,13 @@ class Driver:
                          int(command.get("maxResults", DEFAULT_MAX_RESULTS)))
         elif op == "interrupt":
             if self.kernel and self.kernel.process.poll() is None:
-                os.kill(self.kernel.process.pid, signal.SIGINT)
+                if self.current is not None and not self.current["started"]:
+                    # The kernel ignores SIGINT until it begins the request (ipykernel sets
+                    # its handler then): sent now it would be lost, and the code would run
+                    # on to the host's restart. It is sent when the code begins.
+                    self.current["interrupt"] = True
+                else:
+                    os.kill(self.kernel.process.pid, signal.SIGINT)
         elif op == "restart":
             if self.current is not None:
                 self.finish("restarted")
@@ -175,7 +181,7 @@ class Driver:
                         "reply": False, "idle": False,
                         "count": None, "status": "ok", "dropped": 0, "budget": budget,
                         "max_results": max_results, "results": 0, "dropped_results": 0,
-                        "main_kept": False}
+                        "main_kept": False, "started": False, "interrupt": False}
 
     # -- kernel messages -----------------------------------------------------------------
     def emit(self, **frame):
@@ -212,6 +218,10 @@ class Driver:
             return
         kind = load(header)["msg_type"]
         if kind == "execute_input":
+            # Published once the kernel handles SIGINT for this request.
+            current["started"] = True
+            if current["interrupt"] and self.kernel.process.poll() is None:
+                os.kill(self.kernel.process.pid, signal.SIGINT)
             return
         if kind == "display_data" and DROPPED_RESULTS_MIME.encode() in raw:
             dropped = json.loads(raw).get("data", {}).get(DROPPED_RESULTS_MIME)

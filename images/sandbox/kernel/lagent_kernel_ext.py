@@ -6,9 +6,12 @@
    waits for a round trip through its IOPub thread even when nothing was written. Skipping
    the wait when the buffer is empty takes about a millisecond off every execution and
    changes no output: anything written later schedules its own flush.
-3. The only client of this kernel is the sandbox driver, which reads neither the
-   `execute_input` echo nor the `busy` status: the kernel stops publishing them, two IOPub
-   messages fewer per execution. The `idle` status, which ends an execution, stays.
+3. The only client of this kernel is the sandbox driver. It does not read the `busy`
+   status, which the kernel stops publishing. `execute_input` it reads only as the sign that
+   the kernel has begun the request (from then on SIGINT interrupts the code; before, the
+   kernel ignores it, so the driver holds an interrupt until then): it is published without
+   the code it would echo (up to the code size limit, for nothing). The `idle` status, which
+   ends an execution, stays.
 4. An exception's text is capped before IPython formats it: a 50 MB message would be
    copied into the traceback, the error message and the execute reply, and JSON-encoded
    each time, until the kernel runs out of memory. The exception (and its chain and notes)
@@ -19,9 +22,17 @@
    200,000 of them held the session for many minutes). At the end of the execution the
    count goes to the driver in one display_data under DROPPED_RESULTS_MIME, and the driver
    reports it. The driver and the host count again; this only saves the work.
+6. An interrupt (SIGINT) stops only the user's code. ipykernel raises KeyboardInterrupt
+   wherever the signal lands during a request; landing in its own code before or after the
+   cell (a window of a few milliseconds at each end), it drops the request unanswered, and
+   the driver must restart the kernel to get on: the state is lost to an interrupt that came
+   a moment early. Here the handler raises only while the cell's code is on the stack;
+   earlier, the interrupt is held and the cell raises KeyboardInterrupt as it starts; later,
+   it is dropped (the code has ended).
 """
 
 import os
+import signal
 
 from IPython.core.interactiveshell import InteractiveShell
 from ipykernel.iostream import OutStream
@@ -32,9 +43,11 @@ import lagent_output
 
 _flush = OutStream.flush
 _publish_status = Kernel._publish_status
+_publish_execute_input = Kernel._publish_execute_input
 _showtraceback = InteractiveShell.showtraceback
 _send_traceback = ZMQInteractiveShell._showtraceback
 _publish_display = ZMQDisplayPublisher.publish
+_run_code = InteractiveShell.run_code
 MAX_EXCEPTION_CHARS = 20_000
 MAX_TRACEBACK_CHARS = 100_000
 DROPPED_RESULTS_MIME = "application/vnd.lagent.dropped-results+json"
@@ -53,8 +66,37 @@ def _publish_status_but_busy(self, status, channel, parent=None):
         _publish_status(self, status, channel, parent)
 
 
-def _no_execute_input(self, code, parent, execution_count):
-    return None
+def _execute_input_without_code(self, code, parent, execution_count):
+    return _publish_execute_input(self, "", parent, execution_count)
+
+
+_interrupt = {"code": None, "pending": False}
+_INTERRUPTED = compile("raise KeyboardInterrupt", "<interrupted>", "exec")
+
+
+def _on_sigint(signum, frame):
+    running = _interrupt["code"]
+    while frame is not None and running is not None:
+        if frame.f_code is running:
+            raise KeyboardInterrupt
+        frame = frame.f_back
+    _interrupt["pending"] = True
+
+
+def _pre_handler_hook(self):
+    _interrupt["pending"] = False
+    self.saved_sigint_handler = signal.signal(signal.SIGINT, _on_sigint)
+
+
+async def _run_code_interruptible(self, code_obj, result=None, *, async_=False):
+    if _interrupt["pending"]:
+        _interrupt["pending"] = False
+        code_obj, async_ = _INTERRUPTED, False
+    _interrupt["code"] = code_obj
+    try:
+        return await _run_code(self, code_obj, result, async_=async_)
+    finally:
+        _interrupt["code"] = None
 
 
 def _cut(text, limit):
@@ -159,7 +201,9 @@ def _report_dropped_displays(shell):
 def load_ipython_extension(ipython):
     OutStream.flush = _flush_if_written
     Kernel._publish_status = _publish_status_but_busy
-    Kernel._publish_execute_input = _no_execute_input
+    Kernel._publish_execute_input = _execute_input_without_code
+    Kernel.pre_handler_hook = _pre_handler_hook
+    InteractiveShell.run_code = _run_code_interruptible
     InteractiveShell.showtraceback = _showtraceback_capped
     ZMQInteractiveShell._showtraceback = _send_traceback_capped
     ZMQDisplayPublisher.publish = _publish_display_capped

@@ -87,6 +87,29 @@ describe.each(RUNTIMES)('Docker sandbox deadlines (%s)', (runtime) => {
     }
   });
 
+  test('an abort that lands as the call starts stops its code once it begins: the state is kept', async () => {
+    const sandbox = await provider.create();
+    try {
+      await sandbox.runCode({ code: 'kept = 1' });
+      // Aborts at several points of the call's start: before the request is sent, after it
+      // is sent and before the kernel begins it (it ignores SIGINT until then), and after.
+      for (const delayMs of [0, 1, 2, 5, 10, 20, 50]) {
+        const controller = new AbortController();
+        const running = sandbox.runCode({
+          code: 'import time\ntime.sleep(60)',
+          signal: controller.signal,
+        });
+        setTimeout(() => controller.abort(), delayMs);
+        await expect(running).rejects.toBeInstanceOf(AbortedError);
+        const after = await sandbox.runCode({ code: 'kept' });
+        expect(after.stateLost, `aborted after ${delayMs} ms`).toBeFalsy();
+        expect(executionText(after), `aborted after ${delayMs} ms`).toBe('1');
+      }
+    } finally {
+      await sandbox.close();
+    }
+  });
+
   test('an abort whose stop costs the state is reported by the next call, which does not run', async () => {
     const sandbox = await provider.create();
     try {
