@@ -103,6 +103,24 @@ class Kernel:
                 return info
         raise RuntimeError("the kernel did not start")
 
+    def interrupt(self):
+        """SIGINT to the kernel's main thread, the one running the user's code.
+
+        Sent to the process, the signal may go to any of its threads that does not block it
+        (ipykernel's IOPub, heartbeat and control threads do not): both Linux and gVisor
+        pass it to another thread while the main one has a signal pending already. The
+        Python handler then runs only when the main thread next checks for it: code blocked
+        in a sleep or a read would run on to the host's grace, and the kernel would be
+        restarted, the state lost.
+        """
+        pid = self.process.pid
+        try:
+            if _LIBC.tgkill(pid, pid, signal.SIGINT) == 0:
+                return
+        except AttributeError:  # a libc without tgkill (glibc < 2.30)
+            pass
+        os.kill(pid, signal.SIGINT)
+
     def stop(self):
         for socket in (self.shell, self.iopub):
             socket.close(linger=0)
@@ -144,6 +162,7 @@ class ForkedKernel:
 
 
 _preloaded = False
+_LIBC = ctypes.CDLL(None, use_errno=True)
 
 
 def preload():
@@ -165,6 +184,11 @@ def preload():
         _preloaded = True
     except Exception:  # noqa: BLE001 - then kernels are spawned as new interpreters
         _preloaded = False
+        return
+    try:
+        lagent_kernel_launcher.parse_traceback_sources()
+    except Exception:  # noqa: BLE001 - only a first traceback's speed depends on it
+        pass
 
 
 def start_kernel_process(connection_file, env):

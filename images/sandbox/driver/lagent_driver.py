@@ -122,7 +122,7 @@ class Driver:
                     # on to the host's restart. It is sent when the code begins.
                     self.current["interrupt"] = True
                 else:
-                    os.kill(self.kernel.process.pid, signal.SIGINT)
+                    self.kernel.interrupt()
         elif op == "restart":
             if self.current is not None:
                 self.finish("restarted")
@@ -221,7 +221,7 @@ class Driver:
             # Published once the kernel handles SIGINT for this request.
             current["started"] = True
             if current["interrupt"] and self.kernel.process.poll() is None:
-                os.kill(self.kernel.process.pid, signal.SIGINT)
+                self.kernel.interrupt()
             return
         if kind == "display_data" and DROPPED_RESULTS_MIME.encode() in raw:
             dropped = json.loads(raw).get("data", {}).get(DROPPED_RESULTS_MIME)

@@ -26,9 +26,16 @@
    wherever the signal lands during a request; landing in its own code before or after the
    cell (a window of a few milliseconds at each end), it drops the request unanswered, and
    the driver must restart the kernel to get on: the state is lost to an interrupt that came
-   a moment early. Here the handler raises only while the cell's code is on the stack;
-   earlier, the interrupt is held and the cell raises KeyboardInterrupt as it starts; later,
-   it is dropped (the code has ended).
+   a moment early. Here the handler raises only while the cell's nodes are being run, where
+   IPython turns the exception into the cell's error (the nodes' runner is wrapped so that
+   holds from its first instruction to its last); earlier, the interrupt is held and the
+   first node raises KeyboardInterrupt as it starts; later, it is dropped (the code has
+   ended). An interrupt that lands while a top-level `await` has the cell suspended is held
+   too, and lost: the host restarts the kernel after its grace and says the state is lost.
+   A signal can land just before the code blocks (in a sleep or a read) and after Python
+   last looked for one: its handler then waits for the call to return. The host sends the
+   interrupt again until the code stops; once the code has had its KeyboardInterrupt, the
+   repeats are ignored for the rest of the request.
 """
 
 import os
@@ -48,6 +55,7 @@ _showtraceback = InteractiveShell.showtraceback
 _send_traceback = ZMQInteractiveShell._showtraceback
 _publish_display = ZMQDisplayPublisher.publish
 _run_code = InteractiveShell.run_code
+_run_ast_nodes = InteractiveShell.run_ast_nodes
 MAX_EXCEPTION_CHARS = 20_000
 MAX_TRACEBACK_CHARS = 100_000
 DROPPED_RESULTS_MIME = "application/vnd.lagent.dropped-results+json"
@@ -70,33 +78,53 @@ def _execute_input_without_code(self, code, parent, execution_count):
     return _publish_execute_input(self, "", parent, execution_count)
 
 
-_interrupt = {"code": None, "pending": False}
+_interrupt = {"running": 0, "pending": False, "raised": False}
 _INTERRUPTED = compile("raise KeyboardInterrupt", "<interrupted>", "exec")
 
 
 def _on_sigint(signum, frame):
-    running = _interrupt["code"]
-    while frame is not None and running is not None:
-        if frame.f_code is running:
-            raise KeyboardInterrupt
-        frame = frame.f_back
+    if _interrupt["raised"]:
+        return  # a repeat (see the host's interrupt loop): the code has had its interrupt
+    # Both: the count alone is still up while a top-level await has the cell suspended and
+    # the event loop (which must not see the exception) is running.
+    if _interrupt["running"]:
+        while frame is not None:
+            if frame.f_code is _RUN_NODES_CODE:
+                _interrupt["raised"] = True
+                raise KeyboardInterrupt
+            frame = frame.f_back
     _interrupt["pending"] = True
 
 
 def _pre_handler_hook(self):
-    _interrupt["pending"] = False
+    _interrupt["pending"] = _interrupt["raised"] = False
     self.saved_sigint_handler = signal.signal(signal.SIGINT, _on_sigint)
+
+
+async def _run_ast_nodes_interruptible(self, nodelist, cell_name, *args, **kwargs):
+    try:
+        _interrupt["running"] += 1  # a count: the user's code may run a cell of its own
+        try:
+            return await _run_ast_nodes(self, nodelist, cell_name, *args, **kwargs)
+        finally:
+            _interrupt["running"] -= 1
+    except KeyboardInterrupt as interrupt:
+        # Landed in IPython's own code around its try (its first and last instructions).
+        result = kwargs.get("result")
+        if result is not None:
+            result.error_in_exec = interrupt
+        self.showtraceback()
+        return True
+
+
+_RUN_NODES_CODE = _run_ast_nodes_interruptible.__code__
 
 
 async def _run_code_interruptible(self, code_obj, result=None, *, async_=False):
     if _interrupt["pending"]:
-        _interrupt["pending"] = False
+        _interrupt["pending"], _interrupt["raised"] = False, True
         code_obj, async_ = _INTERRUPTED, False
-    _interrupt["code"] = code_obj
-    try:
-        return await _run_code(self, code_obj, result, async_=async_)
-    finally:
-        _interrupt["code"] = None
+    return await _run_code(self, code_obj, result, async_=async_)
 
 
 def _cut(text, limit):
@@ -204,6 +232,7 @@ def load_ipython_extension(ipython):
     Kernel._publish_execute_input = _execute_input_without_code
     Kernel.pre_handler_hook = _pre_handler_hook
     InteractiveShell.run_code = _run_code_interruptible
+    InteractiveShell.run_ast_nodes = _run_ast_nodes_interruptible
     InteractiveShell.showtraceback = _showtraceback_capped
     ZMQInteractiveShell._showtraceback = _send_traceback_capped
     ZMQDisplayPublisher.publish = _publish_display_capped
