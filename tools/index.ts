@@ -86,3 +86,15 @@ export {
   JavaScriptInterpreter,
 } from './javascript/javascript-interpreter.ts';
 export { extractJavaScript } from './javascript/extract-javascript.ts';
+
+// MCP servers' tools as tools of this platform (a worker serves them like its own).
+export type { McpServerSpec } from './mcp/mcp-server-spec.ts';
+export { parseMcpServerSpec } from './mcp/mcp-server-spec.ts';
+export { McpRemoteTool } from './mcp/mcp-remote-tool.ts';
+export type { McpToolSourceOptions } from './mcp/mcp-tool-source.ts';
+export {
+  DEFAULT_MCP_CALL_TIMEOUT_MS,
+  DEFAULT_MCP_START_TIMEOUT_MS,
+  McpCallFailure,
+  McpToolSource,
+} from './mcp/mcp-tool-source.ts';

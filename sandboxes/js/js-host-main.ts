@@ -39,8 +39,10 @@ const pool = new Piscina({
 });
 
 const control = new BroadcastChannel(config.channel ?? '');
+// A reply to a parent that has gone (it exited while a call was ending) has nobody to reach:
+// dropped, where an unhandled channel error would print a crash on the parent's stderr.
 const send = (message: HostReply): void => {
-  process.send?.(message);
+  if (process.connected) process.send?.(message, undefined, {}, () => undefined);
 };
 
 interface SessionLink {

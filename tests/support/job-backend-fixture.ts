@@ -7,6 +7,7 @@ import { EmbeddedJobBackend } from '../../workers/queue/embedded-job-backend.ts'
 import type { RedisJobClientOptions } from '../../workers/queue/redis-job-client.ts';
 import { RedisJobClient } from '../../workers/queue/redis-job-client.ts';
 import { ToolWorker } from '../../workers/queue/tool-worker.ts';
+import type { WorkerRunnerOptions } from '../../workers/queue/worker-runner.ts';
 import { createWorkerRunner } from '../../workers/queue/worker-runner.ts';
 import { purgeQueue } from '../../workers/queue/purge-queue.ts';
 import { connectJobs } from '../../workers/queue/job-client.ts';
@@ -47,8 +48,11 @@ export async function startTestJobs({
   client = {},
   concurrency = 2,
   withWorker = true,
+  runner: runnerOptions = {},
 }: {
   mode: JobApiMode;
+  /** More of the worker runner's options (e.g. `mcpServers`). */
+  runner?: Omit<WorkerRunnerOptions, 'sandbox' | 'extraTools'>;
   extraTools?: readonly Action[];
   client?: Omit<RedisJobClientOptions, 'queueName'>;
   concurrency?: number;
@@ -58,7 +62,13 @@ export async function startTestJobs({
   if (mode === 'http') {
     // An HTTP client of a service (with an API key: ids go through a tenant's scope) in
     // front of the embedded backend.
-    const inner = await startTestJobs({ mode: 'embedded', extraTools, client, concurrency });
+    const inner = await startTestJobs({
+      mode: 'embedded',
+      extraTools,
+      client,
+      concurrency,
+      runner: runnerOptions,
+    });
     try {
       const service = await startService({
         jobs: inner.jobs,
@@ -88,6 +98,7 @@ export async function startTestJobs({
   const runner = await createWorkerRunner({
     sandbox: { namePrefix: queueName, poolSize: 1, handleExitSignals: false, removeOrphans: false },
     extraTools,
+    ...runnerOptions,
   });
   if (mode === 'embedded') {
     const jobs = new EmbeddedJobBackend({

@@ -6,6 +6,7 @@ import { registerCancelCommand } from './cancel-command.ts';
 import { exitNow, reportError } from './cli-output.ts';
 import { registerDemoCommand } from './demo-command.ts';
 import { EXIT_CANNOT_RUN, EXIT_OK } from './exit-codes.ts';
+import { registerMcpCommand } from './mcp-command.ts';
 import { readPackageVersion } from './package-version.ts';
 import { registerResultCommand } from './result-command.ts';
 import { registerRunCodeCommand } from './run-code-command.ts';
@@ -31,6 +32,7 @@ registerResultCommand(program);
 registerCancelCommand(program);
 registerStatusCommand(program);
 registerServeCommand(program);
+registerMcpCommand(program);
 registerApiKeyCommand(program);
 
 try {

@@ -3,6 +3,8 @@ import { InvalidArgumentError, Option } from 'commander';
 import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Action } from '../../core/index.ts';
+import type { McpServerSpec } from '../../tools/index.ts';
+import { parseMcpServerSpec } from '../../tools/index.ts';
 import { DEFAULT_MAX_CODE_BYTES, DEFAULT_MAX_EXECUTION_TIMEOUT_MS } from '../../core/index.ts';
 import type { ContainerRuntime, SandboxMount } from '../../sandboxes/index.ts';
 import { DEFAULT_SANDBOX_LIMITS } from '../../sandboxes/index.ts';
@@ -35,6 +37,8 @@ interface WorkerCommandOptions {
   tools: BuiltInTool[];
   threadTool: string[];
   moduleTool: string[];
+  mcpServer: McpServerSpec[];
+  mcpCallTimeoutMs?: number;
   runtime: ContainerRuntime;
   poolSize: number;
   maxSessions: number;
@@ -101,6 +105,15 @@ async function probeRedis({
   redis.disconnect();
 }
 
+/** `--mcp-server`, with the spec's own message as commander's. */
+function mcpServerOption(value: string): McpServerSpec {
+  try {
+    return parseMcpServerSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+  }
+}
+
 const MOUNT_FLAG = '--mount <host>:<container>[:rw]';
 
 /**
@@ -158,6 +171,17 @@ export function registerWorkerCommand(program: Command): void {
       'a module exporting `tool`, run on the main thread (repeatable)',
       collect,
       [],
+    )
+    .option(
+      '--mcp-server <server>',
+      'serve the tools of an MCP server: [name=]<url>, or [name=]<command> [args] started over stdio (repeatable)',
+      (value: string, previous: McpServerSpec[]) => [...previous, mcpServerOption(value)],
+      [],
+    )
+    .option(
+      '--mcp-call-timeout-ms <ms>',
+      'a remote MCP call taking longer is a hang: the server is restarted',
+      positiveInteger,
     )
     .addOption(
       new Option('--runtime <runtime>', 'container runtime')
@@ -219,6 +243,10 @@ export function registerWorkerCommand(program: Command): void {
         tools: options.tools,
         extraTools,
         threadTools: options.threadTool.map((module) => ({ module })),
+        mcpServers: options.mcpServer,
+        ...(options.mcpCallTimeoutMs === undefined
+          ? {}
+          : { mcpCallTimeoutMs: options.mcpCallTimeoutMs }),
         limits: {
           ...(options.maxCodeBytes === undefined ? {} : { maxCodeBytes: options.maxCodeBytes }),
           ...(options.maxTimeoutMs === undefined

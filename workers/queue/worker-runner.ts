@@ -5,12 +5,13 @@ import type {
   JsSandboxProviderOptions,
 } from '../../sandboxes/index.ts';
 import { DockerSandboxProvider, JsSandboxProvider } from '../../sandboxes/index.ts';
-import type { ArxivSearchOptions, WebBrowserOptions } from '../../tools/index.ts';
+import type { ArxivSearchOptions, McpServerSpec, WebBrowserOptions } from '../../tools/index.ts';
 import {
   createArxivSearch,
   createIPythonInterpreter,
   IPythonInteractive,
   JavaScriptInterpreter,
+  McpToolSource,
   WebBrowser,
 } from '../../tools/index.ts';
 import type { ThreadToolModule } from '../threads/thread-tool-pool.ts';
@@ -49,6 +50,10 @@ export interface WorkerRunnerOptions {
   extraTools?: readonly Action[];
   /** What a request may ask for (code size, deadline, ...). @default DEFAULT_REQUEST_LIMITS */
   limits?: Partial<RequestLimits>;
+  /** MCP servers whose tools this worker serves (each remote tool one tool here). */
+  mcpServers?: readonly McpServerSpec[];
+  /** A remote MCP call that takes longer is a hang (the server is restarted). @default DEFAULT_MCP_CALL_TIMEOUT_MS */
+  mcpCallTimeoutMs?: number;
 }
 
 /**
@@ -66,7 +71,24 @@ export async function createWorkerRunner({
   maxThreads,
   extraTools = [],
   limits = {},
+  mcpServers = [],
+  mcpCallTimeoutMs,
 }: WorkerRunnerOptions = {}): Promise<JobRunner> {
+  // First: a server that does not start fails the worker before any sandbox is made.
+  const mcpSources: McpToolSource[] = [];
+  try {
+    for (const server of mcpServers) {
+      mcpSources.push(
+        await McpToolSource.connect({
+          server,
+          ...(mcpCallTimeoutMs === undefined ? {} : { callTimeoutMs: mcpCallTimeoutMs }),
+        }),
+      );
+    }
+  } catch (error) {
+    await Promise.allSettled(mcpSources.map((source) => source.close()));
+    throw error;
+  }
   const sandboxes = await DockerSandboxProvider.start({ handleExitSignals: false, ...sandbox });
   const threads =
     threadTools.length > 0
@@ -88,12 +110,18 @@ export async function createWorkerRunner({
     ...(tools.includes('web-browser') ? [new WebBrowser(webBrowser)] : []),
     ...(tools.includes('arxiv') ? [createArxivSearch(arxiv)] : []),
     ...(threads?.actions ?? []),
+    ...mcpSources.flatMap((source) => source.actions),
     ...extraTools,
   ];
   return new JobRunner({
     executor: new ActionExecutor({ actions }),
     sandboxes,
     limits,
-    resources: [...(threads ? [threads] : []), ...(jsSandboxes ? [jsSandboxes] : []), sandboxes],
+    resources: [
+      ...mcpSources,
+      ...(threads ? [threads] : []),
+      ...(jsSandboxes ? [jsSandboxes] : []),
+      sandboxes,
+    ],
   });
 }

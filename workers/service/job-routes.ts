@@ -56,7 +56,7 @@ export function registerJobRoutes(
     },
     async (request, reply) => {
       const { request: jobRequest, jobId, deadlineMs } = request.body;
-      const queueId = await submit(request, { jobRequest, jobId, deadlineMs });
+      const queueId = await submit(request.scope, { jobRequest, jobId, deadlineMs });
       return reply.code(202).send({ jobId: request.scope.publicId(queueId) ?? queueId });
     },
   );

@@ -4,6 +4,7 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import type { JobEvent, ParsedJobRequest } from '../queue/job-schema.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 import type { SessionRegistry } from './session-registry.ts';
+import type { TenantScope } from './tenant-scope.ts';
 import type { OpenStreams } from './sse-stream.ts';
 import { openSseStream } from './sse-stream.ts';
 import type { TenantUsage } from './tenant-usage.ts';
@@ -20,7 +21,7 @@ export interface TenantSubmitOptions {
 }
 
 export type TenantSubmit = (
-  request: FastifyRequest,
+  scope: TenantScope,
   job: {
     jobRequest: ParsedJobRequest;
     jobId?: string | undefined;
@@ -39,8 +40,7 @@ export function createTenantSubmit({
   usage,
   sessions,
 }: TenantSubmitOptions): TenantSubmit {
-  return async (request, { jobRequest, jobId = randomUUID(), deadlineMs }) => {
-    const { scope } = request;
+  return async (scope, { jobRequest, jobId = randomUUID(), deadlineMs }) => {
     const queueId = scope.jobId(jobId);
     const queued = scope.request(jobRequest);
     await requireWorker();

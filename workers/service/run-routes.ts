@@ -32,7 +32,7 @@ export function registerRunRoutes(
     reply: FastifyReply,
     { jobRequest, waitMs }: { jobRequest: ParsedJobRequest; waitMs: number | undefined },
   ): Promise<z.output<typeof StoredJobResultSchema> | undefined> {
-    const jobId = await submit(request, { jobRequest });
+    const jobId = await submit(request.scope, { jobRequest });
     const gone = clientGone(reply);
     if (wantsStream(request)) {
       // The events do not name their job: the header does (to read, follow or cancel it).

@@ -14,6 +14,7 @@ import { Registry } from 'prom-client';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
 import { HttpError, sendError } from './api-error.ts';
+import { registerMcpRoutes } from '../mcp/mcp-http.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { createTenantSubmit } from './job-submit.ts';
 import { registerRunRoutes } from './run-routes.ts';
@@ -58,6 +59,8 @@ export interface CreateServiceOptions {
    * embedded backend's job metrics are included without asking.
    */
   metricsRegistries?: readonly Registry[];
+  /** MCP at /mcp: how long an idle MCP session, and an idle sandbox session of one, is kept. */
+  mcp?: { idleTtlMs?: number; sandboxIdleTtlMs?: number };
 }
 
 export interface StartServiceOptions extends CreateServiceOptions {
@@ -117,6 +120,7 @@ export async function createService({
   logger = false,
   tenants,
   metricsRegistries = [],
+  mcp = {},
 }: CreateServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Keys are never logged, whatever a serializer or a level would print.
@@ -167,6 +171,7 @@ export async function createService({
   registerRunRoutes(app, { jobs, streams, submit });
   registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
   registerServiceRoutes(app, { jobs });
+  registerMcpRoutes(app, { jobs, submit, registry: sessions, ...mcp });
   // Built on the first request, once every route is registered; the routes never change.
   let document: object | undefined;
   app
