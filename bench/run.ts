@@ -1,8 +1,9 @@
 // `npm run bench`: every benchmark, each printing its baseline and ratio from the same run.
-// BENCH_ONLY=core|sandbox|kernel|neighbours|queue|js|service runs one of them.
+// BENCH_ONLY=core|sandbox|kernel|neighbours|queue|js|service|mcp runs one of them.
 import { benchCoreOverhead } from './core-overhead.ts';
 import { benchJsSandbox } from './js-sandbox.ts';
 import { benchKernelStart } from './kernel-start.ts';
+import { benchMcp } from './mcp.ts';
 import { benchNeighbours } from './neighbours.ts';
 import { benchQueue } from './queue.ts';
 import { benchSandbox } from './sandbox.ts';
@@ -16,3 +17,4 @@ if (!only || only === 'neighbours') await benchNeighbours();
 if (!only || only === 'queue') await benchQueue();
 if (!only || only === 'js') await benchJsSandbox();
 if (!only || only === 'service') await benchService();
+if (!only || only === 'mcp') await benchMcp();
