@@ -11,7 +11,7 @@ import { startWorkerProcess } from '../tests/support/worker-process.ts';
 import { purgeQueue } from '../workers/queue/purge-queue.ts';
 import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
 import { startService } from '../workers/service/service.ts';
-import { formatMs, summarise } from './stats.ts';
+import { formatMs, sampleInterleaved, summarise } from './stats.ts';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const rounds = Number(process.env['BENCH_MCP_ROUNDS'] ?? 200);
@@ -21,12 +21,6 @@ const line = (label: string, samples: number[]) => {
   const { p50Ms, p99Ms, count } = summarise(samples);
   return `  ${label.padEnd(44)} p50 ${formatMs(p50Ms).padStart(12)}  p99 ${formatMs(p99Ms).padStart(12)}  (n=${count})`;
 };
-
-async function timed(operation: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await operation();
-  return performance.now() - start;
-}
 
 export async function benchMcp(): Promise<void> {
   const queueName = `bench-${randomUUID().slice(0, 8)}`;
@@ -62,15 +56,7 @@ export async function benchMcp(): Promise<void> {
       stdio: runPython(stdio),
       http: runPython(http),
     };
-    const samples: Record<keyof typeof paths, number[]> = { direct: [], stdio: [], http: [] };
-    const order = Object.keys(paths) as (keyof typeof paths)[];
-    for (const name of order) for (let i = 0; i < 10; i += 1) await paths[name](); // warm sessions
-    for (let round = 0; round < rounds; round += 1) {
-      // Rotated each round, so load and drift affect every path alike.
-      for (const name of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
-        samples[name].push(await timed(paths[name]));
-      }
-    }
+    const samples = await sampleInterleaved({ paths, rounds });
     console.log(line('job API directly: submit + wait', samples.direct));
     console.log(line('MCP over stdio: run_python', samples.stdio));
     console.log(line('MCP over Streamable HTTP: run_python', samples.http));

@@ -11,7 +11,7 @@ import { purgeQueue } from '../workers/queue/purge-queue.ts';
 import { createRedis } from '../workers/queue/redis-keys.ts';
 import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
 import { startService } from '../workers/service/service.ts';
-import { formatMs, summarise } from './stats.ts';
+import { formatMs, sampleInterleaved, summarise } from './stats.ts';
 
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const rounds = Number(process.env['BENCH_SERVICE_ROUNDS'] ?? 200);
@@ -24,12 +24,6 @@ const line = (label: string, samples: number[]) => {
 };
 
 const rssMb = () => process.memoryUsage().rss / 2 ** 20;
-
-async function timed(operation: () => Promise<unknown>): Promise<number> {
-  const start = performance.now();
-  await operation();
-  return performance.now() - start;
-}
 
 /** Runs `operation` from `concurrency` loops for `seconds`; answers per second. */
 async function perSecond(operation: () => Promise<unknown>, seconds: number, concurrency = 16) {
@@ -90,19 +84,7 @@ export async function benchService(): Promise<void> {
         return get(`/v1/jobs/${String(jobId)}?waitMs=60000`);
       },
     };
-    const samples: Record<keyof typeof paths, number[]> = {
-      direct: [],
-      runCode: [],
-      submitPoll: [],
-    };
-    const order = Object.keys(paths) as (keyof typeof paths)[];
-    for (const name of order) for (let i = 0; i < 10; i += 1) await paths[name](); // warm sessions
-    for (let round = 0; round < rounds; round += 1) {
-      // Rotated each round, so load and drift affect every path alike.
-      for (const name of [...order.slice(round % 3), ...order.slice(0, round % 3)]) {
-        samples[name].push(await timed(paths[name]));
-      }
-    }
+    const samples = await sampleInterleaved({ paths, rounds });
     console.log(line('job API directly: submit + wait', samples.direct));
     console.log(line('HTTP: POST /v1/run-code', samples.runCode));
     console.log(line('HTTP: POST /v1/jobs + GET ?waitMs', samples.submitPoll));

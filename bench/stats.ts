@@ -36,3 +36,34 @@ export async function sample({
 }
 
 export const formatMs = (value: number): string => `${value.toFixed(3)} ms`;
+
+/**
+ * Times several ways of doing the same thing, one call of each per round, their order rotated
+ * every round so load and drift touch every path alike (after `warmup` untimed calls of each).
+ * Returns the milliseconds of each path.
+ */
+export async function sampleInterleaved<NAME extends string>({
+  paths,
+  rounds,
+  warmup = 10,
+}: {
+  paths: Record<NAME, () => Promise<unknown>>;
+  rounds: number;
+  warmup?: number;
+}): Promise<Record<NAME, number[]>> {
+  const order = Object.keys(paths) as NAME[];
+  const samples = Object.fromEntries(order.map((name) => [name, [] as number[]])) as Record<
+    NAME,
+    number[]
+  >;
+  for (const name of order) for (let i = 0; i < warmup; i += 1) await paths[name]();
+  for (let round = 0; round < rounds; round += 1) {
+    const shift = round % order.length;
+    for (const name of [...order.slice(shift), ...order.slice(0, shift)]) {
+      const start = performance.now();
+      await paths[name]();
+      samples[name].push(performance.now() - start);
+    }
+  }
+  return samples;
+}
