@@ -119,8 +119,15 @@ export class McpToolSource {
           `The MCP server ${this.label} exited during the call; it is started again for the next call.${tail(this.#stderr)}`,
         );
       }
-      // The server answered with an error (an unknown tool, bad arguments): its own words.
-      throw new McpCallFailure(`The MCP server ${this.label} answered: ${describe(error)}`);
+      if (error instanceof McpError) {
+        // The server answered with an error (an unknown tool, bad arguments): its own words.
+        throw new McpCallFailure(`The MCP server ${this.label} answered: ${describe(error)}`);
+      }
+      // Not reached (an HTTP server down, a refused connection): connect again next time.
+      await this.#restart(client);
+      throw new McpCallFailure(
+        `The MCP server ${this.label} could not be reached: ${describe(error)}; the next call connects again.`,
+      );
     }
   }
 
