@@ -17,7 +17,7 @@ export function newClient(): Client {
  * `lagent mcp` as an MCP client starts it: a child process on stdio, here with sandboxes in
  * that process (no REDIS_URL) and container names of its own. Closing the client ends it.
  */
-export async function connectStdio(): Promise<{
+export async function connectStdio({ args = [] }: { args?: readonly string[] } = {}): Promise<{
   client: Client;
   stderr: () => string;
   /** Its sandbox containers' names start with this. */
@@ -31,7 +31,7 @@ export async function connectStdio(): Promise<{
   const prefix = `mcp-${randomUUID().slice(0, 8)}`;
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [CLI, 'mcp', '--sandbox-prefix', prefix, '--pool-size', '1'],
+    args: [CLI, 'mcp', '--sandbox-prefix', prefix, '--pool-size', '1', ...args],
     env,
     stderr: 'pipe',
   });

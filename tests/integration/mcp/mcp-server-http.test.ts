@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tool as echoTool } from '../../fixtures/tools/echo-tool.ts';
 import { hashApiKey } from '../../../workers/service/tenants.ts';
 import { BACKENDS } from '../../support/job-backend-fixture.ts';
-import { callTool, connectHttp, textOf } from '../../support/mcp-fixture.ts';
+import { callTool, connectHttp, connectStdio, textOf } from '../../support/mcp-fixture.ts';
 import { mcpServerSuite } from '../../support/mcp-server-suite.ts';
 import type { TestService } from '../../support/service-fixture.ts';
 import { startTestService } from '../../support/service-fixture.ts';
@@ -99,5 +99,23 @@ describe.each(BACKENDS)('MCP over Streamable HTTP (%s)', (mode) => {
       await client.close();
     }
     await expect.poll(sessions, { timeout: 60_000, interval: 100 }).toBe(before);
+  });
+
+  test('lagent mcp --url: stdio in front of the service, as a tenant', async () => {
+    const { client } = await connectStdio({ args: ['--url', t.url, '--api-key', KEYS.bob] });
+    try {
+      await callTool(client, 'run_python', { code: 'z = 5' });
+      expect(textOf(await callTool(client, 'run_python', { code: 'z * 2' }))).toBe('10');
+      // Its sessions are the tenant's: listed by the service under bob's key only.
+      const listed = await fetch(new URL('/v1/sessions', t.url), {
+        headers: { authorization: `Bearer ${KEYS.bob}` },
+      });
+      const { sessions } = (await listed.json()) as { sessions: { sessionId: string }[] };
+      expect(sessions.map((session) => session.sessionId)).toContainEqual(
+        expect.stringMatching(/^mcp\..*\.py\.default$/),
+      );
+    } finally {
+      await client.close();
+    }
   });
 });
