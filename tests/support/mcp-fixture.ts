@@ -72,3 +72,17 @@ export async function callTool(
     timeout: 120_000,
   })) as CallToolResult;
 }
+
+/**
+ * Ends the client's MCP session as a client should: over HTTP a DELETE ends it (its sandbox
+ * sessions are closed), over stdio closing stdin does; then the client is closed.
+ */
+export async function endSession(client: Client): Promise<void> {
+  try {
+    if (client.transport instanceof StreamableHTTPClientTransport) {
+      await client.transport.terminateSession();
+    }
+  } finally {
+    await client.close();
+  }
+}

@@ -1,7 +1,7 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { expect, test } from 'vitest';
-import { callTool, textOf } from './mcp-fixture.ts';
+import { callTool, endSession, textOf } from './mcp-fixture.ts';
 
 /**
  * What every transport of the MCP server must do, against the real server and a real Docker
@@ -13,7 +13,7 @@ export function mcpServerSuite({ connect }: { connect: () => Promise<Client> }):
     try {
       await run(client);
     } finally {
-      await client.close();
+      await endSession(client);
     }
   };
 

@@ -6,7 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { tool as echoTool } from '../../fixtures/tools/echo-tool.ts';
 import { hashApiKey } from '../../../workers/service/tenants.ts';
 import { BACKENDS } from '../../support/job-backend-fixture.ts';
-import { callTool, connectHttp, connectStdio, textOf } from '../../support/mcp-fixture.ts';
+import {
+  callTool,
+  connectHttp,
+  connectStdio,
+  endSession,
+  textOf,
+} from '../../support/mcp-fixture.ts';
 import { mcpServerSuite } from '../../support/mcp-server-suite.ts';
 import type { TestService } from '../../support/service-fixture.ts';
 import { startTestService } from '../../support/service-fixture.ts';
@@ -62,7 +68,7 @@ describe.each(BACKENDS)('MCP over Streamable HTTP (%s)', (mode) => {
       expect(unknown.status).toBe(404);
       expect((await post(KEYS.alice, sessionId)).status).toBe(200);
     } finally {
-      await client.close();
+      await endSession(client);
     }
   });
 
@@ -82,24 +88,31 @@ describe.each(BACKENDS)('MCP over Streamable HTTP (%s)', (mode) => {
       const bad = await callTool(client, 'Echo', { text: 5 });
       expect(bad.isError).toBe(true);
     } finally {
-      await client.close();
+      await endSession(client);
     }
   });
 
   test('ending the MCP session (DELETE) closes its sandbox sessions', async () => {
-    const client = await connectHttp({ url: t.url, apiKey: KEYS.alice });
-    const sessions = async () => (await t.setup.jobs.queueStatus()).sessions;
-    const before = await sessions();
+    // A service of its own: the count of sandbox sessions is the workers', and no other
+    // test's sessions come or go while this one watches it.
+    const own = await startTestService({ mode, service: { tenants: TENANTS } });
     try {
-      await callTool(client, 'run_python', { code: 'x = 1', sessionId: 'one' });
-      await callTool(client, 'run_python', { code: 'x = 2', sessionId: 'two' });
-      await expect.poll(sessions, { timeout: 30_000, interval: 100 }).toBe(before + 2);
-      await (client.transport as StreamableHTTPClientTransport).terminateSession();
+      const sessions = async () => (await own.setup.jobs.queueStatus()).sessions;
+      await expect.poll(sessions, { timeout: 30_000, interval: 100 }).toBe(0);
+      const client = await connectHttp({ url: own.url, apiKey: KEYS.alice });
+      try {
+        await callTool(client, 'run_python', { code: 'x = 1', sessionId: 'one' });
+        await callTool(client, 'run_python', { code: 'x = 2', sessionId: 'two' });
+        await expect.poll(sessions, { timeout: 30_000, interval: 100 }).toBe(2);
+        await (client.transport as StreamableHTTPClientTransport).terminateSession();
+      } finally {
+        await client.close();
+      }
+      await expect.poll(sessions, { timeout: 60_000, interval: 100 }).toBe(0);
     } finally {
-      await client.close();
+      await own.close();
     }
-    await expect.poll(sessions, { timeout: 60_000, interval: 100 }).toBe(before);
-  });
+  }, 240_000);
 
   test('lagent mcp --url: stdio in front of the service, as a tenant', async () => {
     const { client } = await connectStdio({ args: ['--url', t.url, '--api-key', KEYS.bob] });
@@ -115,7 +128,7 @@ describe.each(BACKENDS)('MCP over Streamable HTTP (%s)', (mode) => {
         expect.stringMatching(/^mcp\..*\.py\.default$/),
       );
     } finally {
-      await client.close();
+      await endSession(client);
     }
   });
 });
