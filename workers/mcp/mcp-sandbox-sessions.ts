@@ -7,7 +7,8 @@ export const DEFAULT_MCP_SANDBOX_SESSION = 'default';
 /** What a client may call its sessions. */
 export const MCP_SANDBOX_SESSION_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-export type SandboxLanguage = 'python' | 'javascript';
+/** Worker tools keep their own state (search results, ...) under a session of their own. */
+export type SandboxLanguage = 'python' | 'javascript' | 'tools';
 
 interface Entry {
   sessionId: string;
@@ -55,7 +56,7 @@ export class McpSandboxSessions {
     const name = `${language}:${sessionId}`;
     let entry = this.#entries.get(name);
     if (!entry) {
-      const prefix = language === 'python' ? 'py' : 'js';
+      const prefix = { python: 'py', javascript: 'js', tools: 'tl' }[language];
       entry = {
         sessionId,
         language,

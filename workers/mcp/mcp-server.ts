@@ -153,7 +153,9 @@ export function createMcpServer({
       await refreshTools();
       if (!known.has(name)) throw invalidParams(`Unknown tool: ${name}`);
     }
-    const session = sessions.use({ sessionId: run?.sessionId, language: language ?? 'python' });
+    // A worker tool's state is not a Python session's: no sandbox is opened for it, and its
+    // session is not listed among the files.
+    const session = sessions.use({ sessionId: run?.sessionId, language: language ?? 'tools' });
     try {
       if (run && language === 'python') {
         jobRequest = {
