@@ -217,6 +217,7 @@ export type {
 export { Agent, AgentDict, AgentList, Sequential } from './agents/index.ts';
 export type {
   CreateSandboxOptions,
+  FreshRunOptions,
   Execution,
   ExecutionError,
   ExecutionLogs,

@@ -74,6 +74,8 @@ export {
   DEFAULT_RETRY_BACKOFF_MS,
   RedisJobClient,
 } from './queue/redis-job-client.ts';
+export type { BatchResult, SubmitBatchOptions } from './queue/job-batch.ts';
+export { DEFAULT_BATCH_SUBMIT_CONCURRENCY, submitBatch } from './queue/job-batch.ts';
 export type { EmbeddedJobBackendOptions } from './queue/embedded-job-backend.ts';
 export { DEFAULT_EMBEDDED_CONCURRENCY, EmbeddedJobBackend } from './queue/embedded-job-backend.ts';
 export { DEFAULT_QUEUE_NAME, DEFAULT_REDIS_URL, queueNameFromEnv } from './queue/redis-keys.ts';

@@ -13,6 +13,7 @@ export {
 } from './execution.ts';
 export type {
   CreateSandboxOptions,
+  FreshRunOptions,
   FileInfo,
   FileListing,
   ListFilesOptions,

@@ -154,9 +154,27 @@ export interface SandboxInfo {
   busy: boolean;
 }
 
+/**
+ * One run on fresh state (`SandboxProvider.runFresh`): a pristine interpreter that sees
+ * nothing any earlier run left (files, processes, environment, module state, output).
+ * The outcome has the Execution shape; output arrives with it, at the end.
+ */
+export type FreshRunOptions = Pick<
+  RunCodeOptions,
+  'code' | 'timeoutMs' | 'signal' | 'envs' | 'onStdout' | 'onStderr' | 'onResult' | 'onError'
+> & {
+  /** Memory the run may allocate, on top of the preloaded interpreter. @default the provider's memoryMb */
+  memoryMb?: number;
+};
+
 /** Creates and tracks sandboxes. Implementations live in `sandboxes/`. */
 export interface SandboxProvider {
   create(options?: CreateSandboxOptions): Promise<Sandbox>;
+  /**
+   * Runs code on fresh state, without a session (evaluation at scale). Optional: a provider
+   * without it cannot serve `fresh` run-code jobs. A failure of the code is data.
+   */
+  runFresh?(options: FreshRunOptions): Promise<Execution>;
   list(): MaybePromise<SandboxInfo[]>;
   /** Closes every sandbox this provider made. */
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import {
   throwIfAborted,
   withDeadline,
 } from '../../core/index.ts';
+import type { ContainerMode } from './container-spec.ts';
 import { containerSpec } from './container-spec.ts';
 import { DriverConnection } from './driver-connection.ts';
 import type { DriverFrame } from './driver-frames.ts';
@@ -48,6 +49,7 @@ export async function launchContainer({
   namePrefix,
   sessionId,
   signal,
+  mode,
 }: {
   docker: Dockerode;
   options: ResolvedDockerSandboxOptions;
@@ -55,12 +57,15 @@ export async function launchContainer({
   namePrefix: string;
   sessionId?: string | undefined;
   signal?: AbortSignal | undefined;
+  mode?: ContainerMode;
 }): Promise<ContainerHandle> {
   throwIfAborted(signal, 'Starting the sandbox');
   const name = `${namePrefix}-${randomUUID().slice(0, 12)}`;
   let container: Dockerode.Container;
   try {
-    container = await docker.createContainer(containerSpec({ name, options, owner, sessionId }));
+    container = await docker.createContainer(
+      containerSpec({ name, options, owner, sessionId, ...(mode ? { mode } : {}) }),
+    );
   } catch (error) {
     throw new SandboxUnavailableError({
       message: `Cannot create a sandbox container from ${options.image}: ${describe(error)}`,

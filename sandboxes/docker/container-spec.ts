@@ -34,6 +34,9 @@ function hostTmpfsVolume([target, tmpfs]: [string, string]): MountSettings {
   };
 }
 
+/** What a container runs: a Jupyter kernel for a session, or the fork server of fresh runs. */
+export type ContainerMode = 'kernel' | 'fresh';
+
 /** The channel relay: holds the host channel as root and runs the driver as the sandbox user. */
 export const SANDBOX_ENTRYPOINT = [
   'python3',
@@ -59,11 +62,14 @@ export function containerSpec({
   options,
   owner,
   sessionId,
+  mode = 'kernel',
 }: {
   name: string;
   options: ResolvedDockerSandboxOptions;
   owner: string;
   sessionId?: string | undefined;
+  /** 'fresh': the fork server of fresh-state runs instead of the kernel driver. */
+  mode?: ContainerMode;
 }): ContainerCreateOptions {
   const uid = options.user.split(':')[0] ?? '1000';
   const gid = options.user.split(':')[1] ?? uid;
@@ -91,6 +97,7 @@ export function containerSpec({
       `LAGENT_MAX_RESULTS=${options.maxResults}`,
       `LAGENT_USER=${uid}:${gid}`,
       `LAGENT_KERNEL_START=${options.kernelStart}`,
+      `LAGENT_MODE=${mode}`,
     ],
     OpenStdin: true,
     StdinOnce: true,

@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import Dockerode from 'dockerode';
-import type { CreateSandboxOptions, SandboxInfo, SandboxProvider } from '../../core/index.ts';
+import type {
+  CreateSandboxOptions,
+  Execution,
+  FreshRunOptions,
+  SandboxInfo,
+  SandboxProvider,
+} from '../../core/index.ts';
 import { SandboxLimitError, SandboxUnavailableError } from '../../core/index.ts';
 import type { ContainerHandle } from './container-launcher.ts';
 import { launchContainer } from './container-launcher.ts';
+import type { ContainerMode } from './container-spec.ts';
 import type { SandboxEngine } from './docker-sandbox.ts';
 import { DockerSandbox } from './docker-sandbox.ts';
 import type {
@@ -11,6 +18,7 @@ import type {
   ResolvedDockerSandboxOptions,
 } from './docker-sandbox-options.ts';
 import { resolveDockerSandboxOptions } from './docker-sandbox-options.ts';
+import { FreshPool } from './fresh-pool.ts';
 import { OomWatcher } from './oom-watcher.ts';
 import { ownerId, removeOrphans, removeOwnedContainers } from './orphans.ts';
 import { validateMounts } from './sandbox-mounts.ts';
@@ -22,6 +30,7 @@ export const DEFAULT_MAX_SESSIONS = 32;
 export const DEFAULT_IDLE_TIMEOUT_MS = 10 * 60_000;
 export const DEFAULT_NAME_PREFIX = 'lagent-sandbox';
 export const DEFAULT_ORPHAN_SWEEP_INTERVAL_MS = 60_000;
+export const DEFAULT_FRESH_CPUS = 1;
 
 export interface DockerSandboxProviderOptions extends DockerSandboxOptions {
   /** The engine. @default new Dockerode() (DOCKER_HOST is honoured: unix, tcp or ssh) */
@@ -45,6 +54,15 @@ export interface DockerSandboxProviderOptions extends DockerSandboxOptions {
   handleExitSignals?: boolean;
   /** Called with errors of background work (pool refills, orphan sweeps). @default ignored */
   onError?: (error: unknown) => void;
+  /** Fork-server containers for `runFresh`, each serving one run at a time. @default DEFAULT_FRESH_CONTAINERS */
+  freshContainers?: number;
+  /** Runs a fork-server container serves before it is replaced. @default DEFAULT_FRESH_MAX_RUNS */
+  freshMaxRuns?: number;
+  /**
+   * CPU quota of a fork-server container, in cores: it runs one run at a time and forks the
+   * next one between runs. @default DEFAULT_FRESH_CPUS
+   */
+  freshCpus?: number;
 }
 
 type ProviderSettings = Required<
@@ -69,6 +87,7 @@ export class DockerSandboxProvider implements SandboxProvider {
   readonly #settings: ProviderSettings;
   readonly #reaper: NodeJS.Timeout | undefined;
   readonly #onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+  readonly #fresh: FreshPool;
   #sweepTimer: NodeJS.Timeout | undefined;
   #sweeping: Promise<void> | undefined;
   #closed = false;
@@ -91,6 +110,14 @@ export class DockerSandboxProvider implements SandboxProvider {
     this.#pool = new WarmPool({
       size: options.poolSize ?? DEFAULT_POOL_SIZE,
       launch: () => this.#launch(undefined),
+      onError: settings.onError,
+    });
+    const freshOptions = { ...this.options, cpus: options.freshCpus ?? DEFAULT_FRESH_CPUS };
+    this.#fresh = new FreshPool({
+      launch: (signal) => this.#launch(undefined, signal, 'fresh', freshOptions),
+      options: this.options,
+      ...(options.freshContainers === undefined ? {} : { size: options.freshContainers }),
+      ...(options.freshMaxRuns === undefined ? {} : { maxRunsPerContainer: options.freshMaxRuns }),
       onError: settings.onError,
     });
     this.#scheduleSweep();
@@ -176,6 +203,25 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
   }
 
+  /**
+   * Runs code on fresh state in a fork-server container (started at the first run, or by
+   * `warmUpFresh`): a new process of a pristine interpreter per run, swept after it.
+   */
+  async runFresh(options: FreshRunOptions): Promise<Execution> {
+    this.#assertOpen();
+    return this.#fresh.run(options);
+  }
+
+  /** Starts every fork-server container now. */
+  async warmUpFresh({ signal }: { signal?: AbortSignal } = {}): Promise<void> {
+    await this.#fresh.warmUp(signal);
+  }
+
+  /** Fork-server containers running. */
+  get freshContainers(): number {
+    return this.#fresh.containers;
+  }
+
   list(): SandboxInfo[] {
     return [...this.#sessions].map((sandbox) => ({
       id: sandbox.id,
@@ -201,6 +247,7 @@ export class DockerSandboxProvider implements SandboxProvider {
     }
     await Promise.all([
       this.#pool.close(),
+      this.#fresh.close(),
       ...[...this.#sessions].map((sandbox) => sandbox.close()),
       this.#sweeping,
     ]);
@@ -230,10 +277,16 @@ export class DockerSandboxProvider implements SandboxProvider {
     return this.#pool.take() ?? (await this.#launch(sessionId, signal));
   }
 
-  #launch(sessionId: string | undefined, signal?: AbortSignal): Promise<ContainerHandle> {
+  #launch(
+    sessionId: string | undefined,
+    signal?: AbortSignal,
+    mode: ContainerMode = 'kernel',
+    options: ResolvedDockerSandboxOptions = this.options,
+  ): Promise<ContainerHandle> {
     return launchContainer({
+      mode,
       docker: this.docker,
-      options: this.options,
+      options,
       owner: this.owner,
       namePrefix: this.#settings.namePrefix,
       sessionId,

@@ -21,6 +21,7 @@ export {
 } from './docker-sandbox-options.ts';
 export type { DockerSandboxProviderOptions } from './docker-sandbox-provider.ts';
 export {
+  DEFAULT_FRESH_CPUS,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_NAME_PREFIX,
@@ -29,6 +30,11 @@ export {
   DockerSandboxProvider,
 } from './docker-sandbox-provider.ts';
 export { DockerSandbox } from './docker-sandbox.ts';
+export {
+  DEFAULT_FRESH_CONTAINERS,
+  DEFAULT_FRESH_MAX_RUNS,
+  FRESH_ANSWER_GRACE_MS,
+} from './fresh-pool.ts';
 export type { SeccompProfile } from './seccomp-profile.ts';
 export { ALLOWED_SYSCALLS, sandboxSeccompProfile } from './seccomp-profile.ts';
 export type { SandboxMount } from './sandbox-mounts.ts';

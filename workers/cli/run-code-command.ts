@@ -14,6 +14,7 @@ interface RunCodeCommandOptions extends QueueFlags {
   jobId?: string;
   timeoutMs?: number;
   outDir?: string;
+  fresh?: boolean;
 }
 
 export function registerRunCodeCommand(program: Command): void {
@@ -24,6 +25,7 @@ export function registerRunCodeCommand(program: Command): void {
     )
     .argument('<code>', 'the code, or - to read it from stdin')
     .option('--session <id>', 'session id (state is kept per session)')
+    .option('--fresh', 'run on fresh state: a new interpreter process, no session')
     .option('--job-id <id>', 'submitting an id twice runs it once')
     .option('--timeout-ms <ms>', "time the code may run (default: the worker's)", positiveInteger)
     .option(
@@ -44,6 +46,7 @@ export function registerRunCodeCommand(program: Command): void {
             kind: 'run-code',
             code: source,
             ...(options.session === undefined ? {} : { sessionId: options.session }),
+            ...(options.fresh === true ? { fresh: true } : {}),
             ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
           },
           ...(options.jobId === undefined ? {} : { jobId: options.jobId }),

@@ -7,7 +7,7 @@ import type { McpServerSpec } from '../../tools/index.ts';
 import { parseMcpServerSpec } from '../../tools/index.ts';
 import { DEFAULT_MAX_CODE_BYTES, DEFAULT_MAX_EXECUTION_TIMEOUT_MS } from '../../core/index.ts';
 import type { ContainerRuntime, SandboxMount } from '../../sandboxes/index.ts';
-import { DEFAULT_SANDBOX_LIMITS } from '../../sandboxes/index.ts';
+import { DEFAULT_FRESH_CONTAINERS, DEFAULT_SANDBOX_LIMITS } from '../../sandboxes/index.ts';
 import { connectRedis } from '../queue/redis-connection.ts';
 import { DEFAULT_REDIS_URL } from '../queue/redis-keys.ts';
 import {
@@ -41,6 +41,7 @@ interface WorkerCommandOptions {
   mcpCallTimeoutMs?: number;
   runtime: ContainerRuntime;
   poolSize: number;
+  freshContainers?: number;
   maxSessions: number;
   memoryMb: number;
   cpus: number;
@@ -189,6 +190,11 @@ export function registerWorkerCommand(program: Command): void {
         .default('runc'),
     )
     .option('--pool-size <n>', 'warm sandboxes kept ready', nonNegativeInteger, 2)
+    .option(
+      '--fresh-containers <n>',
+      `fork-server containers for fresh runs, one run at a time each (default ${DEFAULT_FRESH_CONTAINERS})`,
+      positiveInteger,
+    )
     .option('--max-sessions <n>', 'sandbox sessions at most', positiveInteger, 32)
     .option('--memory-mb <n>', 'memory per sandbox', positiveInteger, 512)
     .option(
@@ -256,6 +262,9 @@ export function registerWorkerCommand(program: Command): void {
         sandbox: {
           runtime: options.runtime,
           poolSize: options.poolSize,
+          ...(options.freshContainers === undefined
+            ? {}
+            : { freshContainers: options.freshContainers }),
           maxSessions: options.maxSessions,
           memoryMb: options.memoryMb,
           cpus: options.cpus,

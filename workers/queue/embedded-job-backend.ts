@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { BatchResult, SubmitBatchOptions } from './job-batch.ts';
+import { submitBatch } from './job-batch.ts';
 import {
   AbortedError,
   InvalidArgumentError,
@@ -138,6 +140,10 @@ export class EmbeddedJobBackend implements JobBackend {
     this.#queue.push(job);
     this.#pump();
     return id;
+  }
+
+  submitBatch(options: SubmitBatchOptions): AsyncGenerator<BatchResult> {
+    return submitBatch({ jobs: this, ...options });
   }
 
   async wait({

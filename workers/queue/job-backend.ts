@@ -1,4 +1,5 @@
 import type { ActionApi, ToolDescription } from '../../core/index.ts';
+import type { BatchResult, SubmitBatchOptions } from './job-batch.ts';
 import type { JobEvent, JobRequest, JobResult } from './job-schema.ts';
 
 export interface SubmitOptions {
@@ -107,6 +108,11 @@ export interface JobBackend {
   /** Session ids are scoped by this: the same id under two scopes is two sessions. */
   readonly sessionScope: string;
   submit(options: SubmitOptions): Promise<string>;
+  /**
+   * Submits many jobs at once and yields each result as it ends (submitBatch in
+   * job-batch.ts): a batch of fresh runs for an evaluation, spread over every worker.
+   */
+  submitBatch(options: SubmitBatchOptions): AsyncGenerator<BatchResult>;
   wait(options: WaitOptions): Promise<JobResult>;
   /**
    * The job's result once it has one, waiting at most `waitMs`; null when it has not ended

@@ -130,6 +130,7 @@ export class JobRunner {
       }
       const execution = await this.#runCode({
         code: request.code,
+        fresh: request.fresh === true,
         sessionKey,
         timeoutMs,
         signal: combined,
@@ -186,6 +187,7 @@ export class JobRunner {
 
   async #runCode({
     code,
+    fresh,
     sessionKey,
     timeoutMs,
     signal,
@@ -193,6 +195,7 @@ export class JobRunner {
     emit,
   }: {
     code: string;
+    fresh: boolean;
     sessionKey: string | undefined;
     timeoutMs: number;
     signal: AbortSignal;
@@ -210,6 +213,13 @@ export class JobRunner {
       ...(envs ? { envs } : {}),
       ...streamTo(emit),
     };
+    if (fresh) {
+      if (!this.#sandboxes.runFresh)
+        throw new InvalidArgumentError({
+          message: "This runner's sandboxes have no fresh mode (it needs the Docker sandboxes)",
+        });
+      return await this.#sandboxes.runFresh(options);
+    }
     if (sessionKey === undefined) {
       const sandbox = await this.#sandboxes.create({ signal });
       try {

@@ -39,14 +39,29 @@ export const ToolCallRequestSchema = z.object({
 });
 
 /** Code for a sandbox session, answered with an Execution. */
-export const RunCodeRequestSchema = z.object({
+export const RunCodeRequestObjectSchema = z.object({
   kind: z.literal('run-code'),
   code: z.string(),
   language: z.literal('python').default('python'),
   sessionId: z.string().optional(),
+  /**
+   * Run on fresh state: a new interpreter process that sees nothing an earlier run left,
+   * without a session (evaluation at scale; SandboxProvider.runFresh).
+   */
+  fresh: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   envs: z.record(z.string(), z.string()).optional(),
 });
+/** A fresh run has no session: the refinement of run-code requests (the queue's and the API's). */
+export function freshWithoutSession<
+  T extends z.ZodType<{ fresh?: boolean | undefined; sessionId?: string | undefined }>,
+>(schema: T): T {
+  return schema.refine((request) => !(request.fresh === true && request.sessionId !== undefined), {
+    message: 'a fresh run has no session: give fresh or sessionId, not both',
+    path: ['fresh'],
+  });
+}
+export const RunCodeRequestSchema = freshWithoutSession(RunCodeRequestObjectSchema);
 
 /** Largest file a write-file job carries (its bytes; the request holds them as base64). */
 export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;

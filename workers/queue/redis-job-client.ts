@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { BatchResult, SubmitBatchOptions } from './job-batch.ts';
+import { submitBatch } from './job-batch.ts';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
@@ -192,6 +194,10 @@ export class RedisJobClient implements JobBackend {
     } catch (error) {
       return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
+  }
+
+  submitBatch(options: SubmitBatchOptions): AsyncGenerator<BatchResult> {
+    return submitBatch({ jobs: this, ...options });
   }
 
   async wait({

@@ -1,4 +1,6 @@
 import { createParser } from 'eventsource-parser';
+import type { BatchResult, SubmitBatchOptions } from '../queue/job-batch.ts';
+import { submitBatch } from '../queue/job-batch.ts';
 import {
   AbortedError,
   JobNotFoundError,
@@ -92,6 +94,10 @@ export class HttpJobClient implements JobBackend {
       signal,
     });
     return (answer as { jobId: string }).jobId;
+  }
+
+  submitBatch(options: SubmitBatchOptions): AsyncGenerator<BatchResult> {
+    return submitBatch({ jobs: this, ...options });
   }
 
   async wait({

@@ -4,7 +4,8 @@ import {
   JobEventSchema,
   JobRequestSchema,
   JobResultSchema,
-  RunCodeRequestSchema,
+  freshWithoutSession,
+  RunCodeRequestObjectSchema,
   ToolCallRequestSchema,
 } from '../queue/job-schema.ts';
 
@@ -90,9 +91,9 @@ const WaitMsSchema = z
   .optional()
   .describe('Longest wait for the result; then the job is cancelled and answers `timed-out`.');
 
-export const RunCodeBodySchema = RunCodeRequestSchema.omit({ kind: true })
-  .extend({ waitMs: WaitMsSchema })
-  .meta({ id: 'RunCode' });
+export const RunCodeBodySchema = freshWithoutSession(
+  RunCodeRequestObjectSchema.omit({ kind: true }).extend({ waitMs: WaitMsSchema }),
+).meta({ id: 'RunCode' });
 
 export const ToolCallBodySchema = z
   .object({

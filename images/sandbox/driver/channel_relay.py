@@ -24,6 +24,11 @@ import sys
 import threading
 
 DRIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lagent_driver.py")
+# LAGENT_MODE=fresh: the fork server of fresh-state runs, which stays root with these two
+# capabilities only, to start each run as the sandbox user (fresh_server.py).
+FRESH_SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fresh_server.py")
+CAP_SETGID = 6
+CAP_SETUID = 7
 CHUNK_BYTES = 1 << 16
 PR_CAPBSET_DROP = 24
 PR_SET_DUMPABLE = 4
@@ -41,9 +46,11 @@ class _CapData(ctypes.Structure):
                 ("inheritable", ctypes.c_uint32)]
 
 
-def drop_bounding_set():
-    """Empties the bounding set (needs CAP_SETPCAP): no process below can gain a capability."""
+def drop_bounding_set(keep=()):
+    """Empties the bounding set (needs CAP_SETPCAP) but for `keep`: no process below can gain another."""
     for cap in range(64):
+        if cap in keep:
+            continue
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
             if ctypes.get_errno() == errno.EINVAL:
                 return  # past the last capability this kernel knows (gVisor has no cap_last_cap)
@@ -98,13 +105,22 @@ def user_and_group(spec):
 
 def main():
     uid, gid = user_and_group(os.environ.pop("LAGENT_USER", "1000:1000"))
+    fresh = os.environ.pop("LAGENT_MODE", "kernel") == "fresh"
     relay_end, driver_end = socket.socketpair()
     env = dict(os.environ, LAGENT_CHANNEL_FD=str(driver_end.fileno()))
-    drop_bounding_set()
+    if fresh:
+        # The fork server stays root (it never runs the user's code) with SETUID and SETGID
+        # only; each run it forks becomes the sandbox user and so loses both.
+        env["LAGENT_RUN_USER"] = f"{uid}:{gid}"
+        drop_bounding_set(keep=(CAP_SETUID, CAP_SETGID))
+        user = {}
+    else:
+        drop_bounding_set()
+        user = dict(user=uid, group=gid, extra_groups=[])
     driver = subprocess.Popen(
-        [sys.executable, "-Xfrozen_modules=off", DRIVER], env=env, cwd=os.environ.get("LAGENT_WORKDIR", "/"),
-        user=uid, group=gid, extra_groups=[], pass_fds=[driver_end.fileno()],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-Xfrozen_modules=off", FRESH_SERVER if fresh else DRIVER], env=env,
+        cwd=os.environ.get("LAGENT_WORKDIR", "/"), pass_fds=[driver_end.fileno()],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **user,
     )
     driver_end.close()
     drop_capabilities()

@@ -1,0 +1,484 @@
+"""Fresh-state runs: a fork server that never runs the user's code itself.
+
+Started by the channel relay in place of the kernel driver (LAGENT_MODE=fresh), as root with
+two capabilities only: SETUID and SETGID. It imports the image's common modules once, then
+for each `run` command forks a child that drops to the run user (no capability survives the
+change of user), runs the code in a new `__main__` and exits. One run at a time.
+
+After each run a sweeper (a fork that becomes the run user) kills every process of that user
+and empties the scratch directories, so the next run finds none of what this one left. The
+server itself cannot be signalled, traced or read by the runs: it is another user (root), it
+is not dumpable, and the sandbox's seccomp profile refuses ptrace. What the runs send back
+(their pipes) is read with caps; the host validates every frame again.
+
+docs/decisions/2026-12-04-fresh-execution.md holds the threat model.
+"""
+
+import ctypes
+import errno
+import gc
+import grp
+import json
+import os
+import pwd
+import resource
+import select
+import shutil
+import signal
+import time
+
+from driver_io import Channel, Commands, channel_fds
+from fresh_child import prepare_child, write_all
+
+PR_SET_DUMPABLE = 4
+CHUNK_BYTES = 1 << 16
+DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
+# What a run's report (results, error) may hold: figures are base64 PNGs.
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+# A private directory of the server in /tmp (root's, 0700): the wipe leaves it alone.
+PRIVATE_DIR = "/tmp/.lagent-fresh"
+SCRATCH_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
+SYSV_IPC_FILES = ("/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem")
+# How long the processes a sweep killed may take to be gone before it is an anomaly.
+SWEEP_SETTLE_S = 2.0
+# How long a forked run process may take to sweep and say it is ready.
+PREPARE_TIMEOUT_S = 30.0
+DEFAULT_PRELOAD = "numpy,pandas,matplotlib.pyplot"
+
+
+def user_and_group(spec):
+    """`uid[:gid]`, numeric or by name, as numbers (setresuid takes numbers)."""
+    user, _, group = spec.partition(":")
+    uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
+    group = group or user
+    return uid, int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
+
+
+def drain(fd):
+    try:
+        while os.read(fd, 4096):
+            pass
+    except OSError:
+        pass
+
+
+def preload(modules, env):
+    """Imports the image's common modules once; every run is forked with them imported."""
+    os.makedirs(PRIVATE_DIR, mode=0o700, exist_ok=True)
+    config = os.path.join(PRIVATE_DIR, "matplotlib")
+    if os.path.isdir("/opt/lagent/mplconfig") and not os.path.exists(config):
+        shutil.copytree("/opt/lagent/mplconfig", config)
+    os.environ["MPLCONFIGDIR"] = config
+    os.environ["MPLBACKEND"] = "Agg"
+    env["MPLBACKEND"] = "Agg"
+    loaded = []
+    for name in filter(None, (part.strip() for part in modules.split(","))):
+        try:
+            __import__(name)
+            loaded.append(name)
+        except Exception:  # noqa: BLE001 - a module the image lacks is simply not preloaded
+            pass
+    return loaded
+
+
+class Child:
+    """A forked run process: its pipes, and what it said, read with caps."""
+
+    def __init__(self, pid, command_w, pipes):
+        self.pid = pid
+        self.command_w = command_w
+        self.out, self.err, self.report = pipes
+        self.chunks = {self.out: bytearray(), self.err: bytearray(), self.report: bytearray()}
+        self.open = {self.out, self.err, self.report}
+        self.max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES
+        self.output_bytes = 0
+        self.dropped = 0
+        self.report_too_big = False
+        self.status = None
+
+    def lines(self):
+        """The complete lines on the report pipe so far: `R` (ready), then the report."""
+        return bytes(self.chunks[self.report]).split(b"\n")[:-1]
+
+    def read(self, fd):
+        """Reads what is there; False at end of file."""
+        try:
+            data = os.read(fd, CHUNK_BYTES)
+        except BlockingIOError:
+            return True
+        except OSError:
+            data = b""
+        if not data:
+            self.open.discard(fd)
+            return False
+        if fd == self.report:
+            if len(self.chunks[fd]) + len(data) > MAX_REPORT_BYTES:
+                self.report_too_big = True
+            else:
+                self.chunks[fd] += data
+            return True
+        room = max(0, self.max_output_bytes - self.output_bytes)
+        self.chunks[fd] += data[:room]
+        self.output_bytes += min(room, len(data))
+        self.dropped += max(0, len(data) - room)
+        return True
+
+    def drain(self):
+        """What is in the output pipes now (a grandchild may go on writing: bounded)."""
+        for fd in (self.out, self.err):
+            for _ in range(64):
+                if fd not in self.open or not readable(fd) or not self.read(fd):
+                    break
+
+    def close(self):
+        for fd in (self.command_w, self.out, self.err, self.report):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+
+def readable(fd):
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
+class FreshServer:
+    def __init__(self):
+        read_fd, write_fd = channel_fds()
+        self.channel = Channel(write_fd)
+        self.commands = Commands(read_fd)
+        self.uid, self.gid = user_and_group(os.environ.pop("LAGENT_RUN_USER", "1000:1000"))
+        self.workdir = os.environ.get("LAGENT_WORKDIR", "/workspace")
+        self.env = {key: value for key, value in os.environ.items() if not key.startswith("LAGENT_")}
+        self.env["HOME"] = self.workdir
+        self.backlog = []
+        self.base_address_space = 0
+        self.next = None
+        self.wake = None
+
+    # -- the next run's process: forked ahead, it sweeps what the last run left -----------
+    def prepare(self):
+        """Forks the next run's process and waits until it has swept; the anomaly, if any."""
+        command_r, command_w = os.pipe()
+        pipes = [os.pipe() for _ in range(3)]
+        try:
+            pid = os.fork()
+        except OSError as error:  # the pids limit, filled by what the last run left
+            for fd in (command_r, command_w, *(fd for pair in pipes for fd in pair)):
+                os.close(fd)
+            self.next = None
+            return f"cannot start a run process: {error}"
+        if pid == 0:
+            try:
+                os.close(command_w)
+                for read_end, _ in pipes:
+                    os.close(read_end)
+                prepare_child(fds=[command_r, *(w for _, w in pipes)], uid=self.uid, gid=self.gid,
+                              workdir=self.workdir, wipe=wipe)
+            finally:
+                os._exit(70)
+        os.close(command_r)
+        for read_end, write_end in pipes:
+            os.close(write_end)
+            os.set_blocking(read_end, False)
+        child = Child(pid, command_w, [r for r, _ in pipes])
+        deadline = time.monotonic() + PREPARE_TIMEOUT_S
+        while not child.lines() and child.report in child.open:
+            if not self.wait_for([child.report], deadline - time.monotonic()):
+                break
+            child.read(child.report)
+        said = child.lines()[:1]
+        if said != [b"R"]:
+            # Past its change of user this server can no longer signal it: the host replaces
+            # the container on the anomaly.
+            child.close()
+            self.next = None
+            return "the scratch directories could not be emptied" if said == [b"W"] else "a run process did not start"
+        self.next = child
+        return self.leftovers(child.pid)
+
+    def leftovers(self, expected):
+        deadline = time.monotonic() + SWEEP_SETTLE_S
+        while True:
+            alive = [pid for pid in other_processes(expected) if process_state(pid) not in ("Z", "X", None)]
+            if not alive:
+                break
+            if time.monotonic() > deadline:
+                return f"processes {alive} outlived the sweep"
+            time.sleep(0.002)
+        for path in SYSV_IPC_FILES:
+            try:
+                with open(path) as handle:
+                    if len(handle.readlines()) > 1:
+                        return f"the run left System V IPC objects ({os.path.basename(path)})"
+            except OSError:
+                pass
+        return None
+
+    def wait_for(self, fds, timeout_s):
+        """Polls the fds (and the SIGCHLD wake-up); False once the time is up."""
+        if timeout_s <= 0:
+            return False
+        poller = select.poll()
+        for fd in (*fds, self.wake):
+            poller.register(fd, select.POLLIN)
+        try:
+            poller.poll(max(1, int(timeout_s * 1000)))
+        except InterruptedError:
+            pass
+        drain(self.wake)
+        return True
+
+    def wait_exit(self, pid, timeout_s):
+        deadline = time.monotonic() + timeout_s
+        while (status := poll_child(pid)) is None:
+            if not self.wait_for([], deadline - time.monotonic()):
+                return None
+        return status
+
+    # -- one run ------------------------------------------------------------------------
+    def run(self, command):
+        request_id = command.get("id")
+        if self.next is None:
+            anomaly = self.prepare()
+            if self.next is None:
+                self.channel.send(t="fail", id=request_id, message=anomaly)
+                return
+        child, self.next = self.next, None
+        timeout_s = max(0.001, float(command.get("timeoutMs") or 60_000) / 1000)
+        child.max_output_bytes = int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES)
+        env = dict(self.env)
+        extra = command.get("env")
+        if isinstance(extra, dict):
+            env.update({str(key): str(value) for key, value in extra.items()})
+        memory_mb = command.get("memoryMb")
+        address_space = None
+        if isinstance(memory_mb, (int, float)) and memory_mb > 0:
+            address_space = self.base_address_space + int(memory_mb * 1024 * 1024)
+        started = time.monotonic()
+        payload = json.dumps({"code": str(command.get("code", "")), "env": env, "addressSpaceBytes": address_space,
+                              "maxResults": int(command.get("maxResults", 100))}).encode()
+        try:
+            write_all(child.command_w, payload)
+        except OSError:
+            pass  # the child died: its status says how
+        os.close(child.command_w)
+        child.command_w = -1
+        deadline = started + timeout_s
+        stop = None  # "timeout" or "cancelled"
+        while True:
+            if len(child.lines()) >= 2 or child.report_too_big:
+                break  # the report: all the run's output is in the pipes
+            child.status = poll_child(child.pid)
+            if child.status is not None:
+                break
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                stop = "timeout"
+                break
+            if not self.wait_for([*child.open, self.commands.fd], remaining):
+                continue
+            for fd in list(child.open):
+                if readable(fd):
+                    child.read(fd)
+            if readable(self.commands.fd):
+                for other in self.commands.read():
+                    if other.get("op") == "cancel" and other.get("id") == request_id:
+                        stop = "cancelled"
+                    elif other.get("op") != "cancel":
+                        self.backlog.append(other)
+                        if other.get("op") == "exit":
+                            stop = "cancelled"
+                if stop:
+                    break
+        elapsed_ms = (time.monotonic() - started) * 1000
+        anomaly = None
+        if stop:
+            anomaly = self.prepare()  # its sweep kills this run and all it started
+            if self.next is not None:
+                child.status = self.wait_exit(child.pid, SWEEP_SETTLE_S)
+        child.drain()
+        self.channel.send(**outcome(request_id, child, stop, elapsed_ms, timeout_s, anomaly))
+        self.channel.flush()
+        child.close()
+        if child.status is None:
+            # It exits right after its report: waited for here (woken by SIGCHLD), so the
+            # sweep that follows does not find it still tearing down.
+            child.status = self.wait_exit(child.pid, SWEEP_SETTLE_S)
+        if stop:
+            return  # its anomaly, if any, went with the outcome
+        anomaly = self.prepare()
+        if anomaly:
+            self.channel.send(t="anomaly", id=None, reason=anomaly)
+            self.channel.flush()
+
+    # -- the loop -----------------------------------------------------------------------
+    def serve(self):
+        self.wake, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        loaded = preload(os.environ.get("LAGENT_FRESH_PRELOAD", DEFAULT_PRELOAD), self.env)
+        self.base_address_space = address_space_bytes()
+        # Every object so far moves to the collector's permanent generation: a run's
+        # collections then never walk (and so never copy-on-write) the preloaded heap.
+        gc.freeze()
+        anomaly = self.prepare()
+        self.channel.send(t="ready", id=None, reason="start", pid=os.getpid(), preloaded=loaded,
+                          **({"anomaly": anomaly} if anomaly else {}))
+        self.channel.flush()
+        while True:
+            if not self.backlog:
+                self.wait_for([self.commands.fd], 3600)
+                reap()
+                self.backlog.extend(self.commands.read())
+            while self.backlog:
+                command = self.backlog.pop(0)
+                op = command.get("op")
+                if op == "exit":
+                    return
+                try:
+                    if op == "run":
+                        self.run(command)
+                    elif op == "ping":
+                        self.channel.send(t="ok", id=command.get("id"))
+                    elif op != "cancel":
+                        self.channel.send(t="fail", id=command.get("id"), message=f"unknown op {op!r}")
+                except Exception as error:  # noqa: BLE001 - a bad command must not end the server
+                    self.channel.send(t="fail", id=command.get("id"), message=str(error))
+                self.channel.flush()
+
+
+def outcome(request_id, child, stop, elapsed_ms, timeout_s, anomaly):
+    lines = child.lines()
+    report, report_error = {}, None
+    if child.report_too_big:
+        report_error = "the run's results were too large and were dropped"
+    elif len(lines) >= 2:
+        try:
+            report = json.loads(lines[1])
+            if not isinstance(report, dict):
+                report, report_error = {}, "the run's report was not an object"
+        except ValueError:
+            report_error = "the run's report was not valid JSON"
+    stderr = child.chunks[child.err].decode("utf-8", "replace")
+    if report_error:
+        stderr += f"\n[{report_error}]\n"
+    exit_code, killed_by = decode_status(child.status)
+    if isinstance(report.get("exitCode"), int):
+        exit_code = report["exitCode"]
+    error = report.get("error") if isinstance(report.get("error"), dict) else None
+    if stop == "timeout":
+        error = {"name": "TimeoutError", "value": f"Execution exceeded the time limit of {round(timeout_s * 1000)} ms",
+                 "traceback": []}
+    elif stop is None and not report and not report_error:
+        # The child ended before it reported: it exited (os._exit) or was killed.
+        if killed_by is not None:
+            name = signal.Signals(killed_by).name if killed_by in signal.Signals._value2member_map_ else str(killed_by)
+            error = {"name": "ProcessKilled", "value": f"The run's process was killed by signal {killed_by} ({name})",
+                     "traceback": []}
+        else:
+            error = {"name": "ProcessExit", "value": f"The run's process exited with code {exit_code} before it finished",
+                     "traceback": []}
+    results = report.get("results") if isinstance(report.get("results"), list) else []
+    return dict(t="run-end", id=request_id, stdout=child.chunks[child.out].decode("utf-8", "replace"),
+                stderr=stderr, error=error, results=results, truncated=bool(child.dropped or child.report_too_big),
+                timedOut=stop == "timeout", cancelled=stop == "cancelled", exitCode=exit_code, signal=killed_by,
+                elapsedMs=round(elapsed_ms, 3), dropped=child.dropped, droppedResults=int(report.get("droppedResults") or 0),
+                anomaly=anomaly)
+
+
+def decode_status(status):
+    if status is None:
+        return None, None
+    if os.WIFSIGNALED(status):
+        return None, os.WTERMSIG(status)
+    if os.WIFEXITED(status):
+        return os.WEXITSTATUS(status), None
+    return None, None
+
+
+def poll_child(pid):
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    return status if done == pid else None
+
+
+def reap():
+    """Reaps exited children (run processes already reported on)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def other_processes(expected):
+    own = {1, os.getpid(), expected}
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in own]
+
+
+def process_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def address_space_bytes():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
+
+
+def wipe(workdir):
+    """Empties the scratch directories as the run user (their owner); False if something stayed."""
+    clean = True
+    private = os.path.basename(PRIVATE_DIR)
+    for directory in dict.fromkeys((workdir, *SCRATCH_DIRS)):
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for name in entries:
+            if directory == "/tmp" and name == private:
+                continue
+            path = os.path.join(directory, name)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, onexc=make_writable)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+            if os.path.lexists(path):
+                clean = False
+    return clean
+
+
+def make_writable(function, path, _error):
+    """rmtree's retry for a directory the run made unwritable (it owns it, so it may chmod)."""
+    parent = os.path.dirname(path)
+    for target in (parent, path):
+        try:
+            os.chmod(target, 0o700)
+        except OSError:
+            pass
+    try:
+        function(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        if error.errno == errno.ENOTEMPTY and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    ctypes.CDLL(None).prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    FreshServer().serve()
