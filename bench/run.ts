@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing its baseline and ratio from the same run.
-// BENCH_ONLY=core|sandbox|kernel|neighbours|queue|js|service|mcp runs one of them.
+// BENCH_ONLY=core|sandbox|kernel|neighbours|queue|js|service|mcp|fresh runs one of them.
 import { benchCoreOverhead } from './core-overhead.ts';
+import { benchFresh } from './fresh.ts';
 import { benchJsSandbox } from './js-sandbox.ts';
 import { benchKernelStart } from './kernel-start.ts';
 import { benchMcp } from './mcp.ts';
@@ -18,3 +19,4 @@ if (!only || only === 'queue') await benchQueue();
 if (!only || only === 'js') await benchJsSandbox();
 if (!only || only === 'service') await benchService();
 if (!only || only === 'mcp') await benchMcp();
+if (!only || only === 'fresh') await benchFresh();

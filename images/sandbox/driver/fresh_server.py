@@ -451,7 +451,7 @@ def wipe(workdir):
             path = os.path.join(directory, name)
             try:
                 if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, onexc=make_writable)
+                    shutil.rmtree(path, onerror=make_writable)
                 else:
                     os.unlink(path)
             except OSError:
@@ -462,7 +462,7 @@ def wipe(workdir):
 
 
 def make_writable(function, path, _error):
-    """rmtree's retry for a directory the run made unwritable (it owns it, so it may chmod)."""
+    """rmtree's retry (onerror: Debian's Python is 3.11) for a directory the run made unwritable (its owner may chmod)."""
     parent = os.path.dirname(path)
     for target in (parent, path):
         try:

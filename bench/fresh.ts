@@ -1,0 +1,206 @@
+// Fresh-state runs at evaluation scale, measured in one run on this machine: the project's own
+// problem set (tests/fixtures/eval, hanging items left out: they cost their time limit on
+// every path) run as fresh run-code jobs through Redis and a `lagent worker` process, against
+// the baseline of one `python3 -c` subprocess per program on the host, at the same
+// concurrency. Beside them: a new container per program (a run-code job without a session)
+// and one reused session per slot (fast, but state leaks). Then the latency of one fresh
+// `print(1)`: through the queue (runc), and at the sandbox (runc and runsc).
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { DockerSandboxProvider } from '../sandboxes/index.ts';
+import { startWorkerProcess } from '../tests/support/worker-process.ts';
+import type { EvalItem } from '../workers/eval/eval-dataset.ts';
+import { readEvalDataset } from '../workers/eval/eval-dataset.ts';
+import { runEval } from '../workers/eval/eval-runner.ts';
+import { purgeQueue } from '../workers/queue/purge-queue.ts';
+import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
+import { formatMs, sample, summarise } from './stats.ts';
+
+const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const CONCURRENCY = Number(process.env['BENCH_FRESH_CONCURRENCY'] ?? 4);
+const FRESH_CONTAINERS = Number(process.env['BENCH_FRESH_CONTAINERS'] ?? 2);
+const LATENCY_ROUNDS = Number(process.env['BENCH_FRESH_ROUNDS'] ?? 100);
+const TIMEOUT_MS = 10_000;
+const FIXTURES = join(import.meta.dirname, '../tests/fixtures/eval');
+
+interface PathOutcome {
+  perSecond: number;
+  /** Items whose pass/fail differs from the dataset's `expected`. */
+  wrong: string[];
+}
+
+async function problems(): Promise<EvalItem[]> {
+  const items: EvalItem[] = [];
+  for (const file of ['problems-humaneval.jsonl', 'problems-mbpp.jsonl']) {
+    for await (const item of readEvalDataset({ path: join(FIXTURES, file) }))
+      if (item.expected !== 'timeout') items.push(item);
+  }
+  return items;
+}
+
+/** Runs `task` over the items, `concurrency` at a time; returns items per second. */
+async function throughput<T>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
+  return items.length / ((performance.now() - started) / 1000);
+}
+
+function subprocessBaseline(items: readonly EvalItem[]): Promise<PathOutcome> {
+  const wrong: string[] = [];
+  return throughput(
+    items,
+    CONCURRENCY,
+    (item) =>
+      new Promise<void>((resolve) => {
+        execFile(
+          '/usr/bin/python3',
+          ['-c', item.program],
+          { timeout: TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 },
+          (error) => {
+            if ((error === null) !== (item.expected === 'passed')) wrong.push(item.id);
+            resolve();
+          },
+        );
+      }),
+  ).then((perSecond) => ({ perSecond, wrong }));
+}
+
+async function freshThroughQueue(
+  jobs: RedisJobClient,
+  items: readonly EvalItem[],
+): Promise<PathOutcome> {
+  const wrong: string[] = [];
+  const summary = await runEval({
+    jobs,
+    items,
+    timeoutMs: TIMEOUT_MS,
+    concurrency: CONCURRENCY,
+    onResult: (result) => {
+      if (result.passed !== (result.expected === 'passed')) wrong.push(result.id);
+    },
+  });
+  return { perSecond: summary.total / (summary.elapsedMs / 1000), wrong };
+}
+
+async function runCodePath(
+  jobs: RedisJobClient,
+  items: readonly EvalItem[],
+  session: (slot: number) => string | undefined,
+): Promise<PathOutcome> {
+  const wrong: string[] = [];
+  let slots = 0;
+  const perSecond = await throughput(items, CONCURRENCY, async (item) => {
+    const sessionId = session(slots++ % CONCURRENCY);
+    const jobId = await jobs.submit({
+      request: {
+        kind: 'run-code',
+        code: item.program,
+        timeoutMs: TIMEOUT_MS,
+        ...(sessionId === undefined ? {} : { sessionId }),
+      },
+    });
+    const result = await jobs.wait({ jobId });
+    const passed = result.status === 'completed' && result.execution?.error === null;
+    if (passed !== (item.expected === 'passed')) wrong.push(item.id);
+  });
+  return { perSecond, wrong };
+}
+
+const describe = (label: string, outcome: PathOutcome, baseline: number) =>
+  `  ${label.padEnd(46)} ${outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${(outcome.perSecond / baseline).toFixed(2).padStart(5)}x  ${outcome.wrong.length === 0 ? 'all outcomes as expected' : `WRONG: ${outcome.wrong.join(', ')}`}`;
+
+async function sandboxLatency(runtime: 'runc' | 'runsc'): Promise<number[]> {
+  const provider = await DockerSandboxProvider.start({
+    runtime,
+    namePrefix: `bench-fresh-${runtime}`,
+    poolSize: 0,
+    handleExitSignals: false,
+    freshContainers: FRESH_CONTAINERS,
+  });
+  try {
+    await provider.warmUpFresh();
+    return await sample({
+      iterations: LATENCY_ROUNDS,
+      warmup: 5,
+      operation: async () => {
+        const execution = await provider.runFresh({ code: 'print(1)' });
+        if (execution.logs.stdout.join('') !== '1\n') throw new Error('print(1) did not print 1');
+      },
+    });
+  } finally {
+    await provider.close();
+  }
+}
+
+export async function benchFresh(): Promise<void> {
+  const items = await problems();
+  const queueName = `bench-fresh-${randomUUID().slice(0, 8)}`;
+  const worker = await startWorkerProcess({
+    queueName,
+    namePrefix: queueName,
+    concurrency: CONCURRENCY,
+    extraArgs: ['--fresh-containers', String(FRESH_CONTAINERS), '--pool-size', '2'],
+  });
+  const jobs = await RedisJobClient.connect({ redisUrl, queueName });
+  try {
+    console.log(
+      `\nFresh-state runs: ${items.length} programs of the project's problem set, concurrency ${CONCURRENCY}, ${FRESH_CONTAINERS} fork-server containers (runc), one worker process`,
+    );
+    // Warm both paths first (the worker's containers, the host's page cache).
+    await freshThroughQueue(jobs, items.slice(0, 8));
+    await subprocessBaseline(items.slice(0, 8));
+    const baseline = await subprocessBaseline(items);
+    const fresh = await freshThroughQueue(jobs, items);
+    const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);
+    const perContainer = await runCodePath(jobs, items.slice(0, 24), () => undefined);
+    console.log(
+      describe('python3 -c per program on the host (baseline)', baseline, baseline.perSecond),
+    );
+    console.log(describe('fresh runs through the queue', fresh, baseline.perSecond));
+    console.log(describe('a reused session per slot (state leaks)', reused, baseline.perSecond));
+    console.log(
+      describe('a new container per program (24 of them)', perContainer, baseline.perSecond),
+    );
+
+    const queued = await sample({
+      iterations: LATENCY_ROUNDS,
+      warmup: 5,
+      operation: async () => {
+        const result = await jobs.wait({
+          jobId: await jobs.submit({
+            request: { kind: 'run-code', code: 'print(1)', fresh: true },
+          }),
+        });
+        if (result.execution?.logs.stdout.join('') !== '1\n')
+          throw new Error('print(1) did not print 1');
+      },
+    });
+    const line = (label: string, samples: number[]) => {
+      const { p50Ms, p99Ms, count } = summarise(samples);
+      return `  ${label.padEnd(46)} p50 ${formatMs(p50Ms).padStart(12)}  p99 ${formatMs(p99Ms).padStart(12)}  (n=${count})`;
+    };
+    console.log('One fresh print(1), one at a time:');
+    console.log(line('through the queue (runc)', queued));
+    console.log(line('at the sandbox, runFresh (runc)', await sandboxLatency('runc')));
+    console.log(line('at the sandbox, runFresh (runsc)', await sandboxLatency('runsc')));
+  } finally {
+    await jobs.close();
+    // SIGTERM first: the worker removes its containers as it stops.
+    const exited = once(worker.child, 'exit');
+    worker.child.kill('SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    await worker.stop();
+    await purgeQueue({ redisUrl, queueName }).catch(() => undefined);
+  }
+}
