@@ -143,57 +143,47 @@ async function sandboxLatency(runtime: 'runc' | 'runsc'): Promise<number[]> {
   }
 }
 
-export async function benchFresh(): Promise<void> {
-  const items = await problems();
+async function queueLatency(jobs: RedisJobClient, pauseMs: number): Promise<number[]> {
+  const samples: number[] = [];
+  for (let round = -5; round < LATENCY_ROUNDS; round += 1) {
+    // The pause lets the last run's sweep finish: the latency of a run on an idle worker.
+    if (pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    const started = performance.now();
+    const result = await jobs.wait({
+      jobId: await jobs.submit({ request: { kind: 'run-code', code: 'print(1)', fresh: true } }),
+    });
+    if (result.execution?.logs.stdout.join('') !== '1\n')
+      throw new Error('print(1) did not print 1');
+    if (round >= 0) samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+const latencyLine = (label: string, samples: number[]) => {
+  const { p50Ms, p99Ms, count } = summarise(samples);
+  return `  ${label.padEnd(52)} p50 ${formatMs(p50Ms).padStart(12)}  p99 ${formatMs(p99Ms).padStart(12)}  (n=${count})`;
+};
+
+async function withWorker<T>(
+  preload: string | undefined,
+  body: (jobs: RedisJobClient) => Promise<T>,
+): Promise<T> {
   const queueName = `bench-fresh-${randomUUID().slice(0, 8)}`;
   const worker = await startWorkerProcess({
     queueName,
     namePrefix: queueName,
     concurrency: CONCURRENCY,
-    extraArgs: ['--fresh-containers', String(FRESH_CONTAINERS), '--pool-size', '2'],
+    extraArgs: [
+      '--fresh-containers',
+      String(FRESH_CONTAINERS),
+      '--pool-size',
+      '2',
+      ...(preload === undefined ? [] : ['--fresh-preload', preload]),
+    ],
   });
   const jobs = await RedisJobClient.connect({ redisUrl, queueName });
   try {
-    console.log(
-      `\nFresh-state runs: ${items.length} programs of the project's problem set, concurrency ${CONCURRENCY}, ${FRESH_CONTAINERS} fork-server containers (runc), one worker process`,
-    );
-    // Warm both paths first (the worker's containers, the host's page cache).
-    await freshThroughQueue(jobs, items.slice(0, 8));
-    await subprocessBaseline(items.slice(0, 8));
-    const baseline = await subprocessBaseline(items);
-    const fresh = await freshThroughQueue(jobs, items);
-    const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);
-    const perContainer = await runCodePath(jobs, items.slice(0, 24), () => undefined);
-    console.log(
-      describe('python3 -c per program on the host (baseline)', baseline, baseline.perSecond),
-    );
-    console.log(describe('fresh runs through the queue', fresh, baseline.perSecond));
-    console.log(describe('a reused session per slot (state leaks)', reused, baseline.perSecond));
-    console.log(
-      describe('a new container per program (24 of them)', perContainer, baseline.perSecond),
-    );
-
-    const queued = await sample({
-      iterations: LATENCY_ROUNDS,
-      warmup: 5,
-      operation: async () => {
-        const result = await jobs.wait({
-          jobId: await jobs.submit({
-            request: { kind: 'run-code', code: 'print(1)', fresh: true },
-          }),
-        });
-        if (result.execution?.logs.stdout.join('') !== '1\n')
-          throw new Error('print(1) did not print 1');
-      },
-    });
-    const line = (label: string, samples: number[]) => {
-      const { p50Ms, p99Ms, count } = summarise(samples);
-      return `  ${label.padEnd(46)} p50 ${formatMs(p50Ms).padStart(12)}  p99 ${formatMs(p99Ms).padStart(12)}  (n=${count})`;
-    };
-    console.log('One fresh print(1), one at a time:');
-    console.log(line('through the queue (runc)', queued));
-    console.log(line('at the sandbox, runFresh (runc)', await sandboxLatency('runc')));
-    console.log(line('at the sandbox, runFresh (runsc)', await sandboxLatency('runsc')));
+    return await body(jobs);
   } finally {
     await jobs.close();
     // SIGTERM first: the worker removes its containers as it stops.
@@ -203,4 +193,42 @@ export async function benchFresh(): Promise<void> {
     await worker.stop();
     await purgeQueue({ redisUrl, queueName }).catch(() => undefined);
   }
+}
+
+export async function benchFresh(): Promise<void> {
+  const items = await problems();
+  console.log(
+    `\nFresh-state runs: ${items.length} programs of the project's problem set, concurrency ${CONCURRENCY}, ${FRESH_CONTAINERS} fork-server containers per worker (runc), one worker process`,
+  );
+  await subprocessBaseline(items.slice(0, 8)); // the host's page cache
+  const baseline = await subprocessBaseline(items);
+  console.log(
+    describe('python3 -c per program on the host (baseline)', baseline, baseline.perSecond),
+  );
+  for (const [label, preload] of [
+    ['numpy, pandas, matplotlib preloaded (default)', undefined],
+    ['nothing preloaded (--fresh-preload "")', ''],
+  ] as const) {
+    await withWorker(preload, async (jobs) => {
+      await freshThroughQueue(jobs, items.slice(0, 8)); // the worker's containers
+      const fresh = await freshThroughQueue(jobs, items);
+      console.log(describe(`fresh runs through the queue, ${label}`, fresh, baseline.perSecond));
+      if (preload === undefined) {
+        const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);
+        console.log(
+          describe('a reused session per slot (state leaks)', reused, baseline.perSecond),
+        );
+        const perContainer = await runCodePath(jobs, items.slice(0, 24), () => undefined);
+        console.log(
+          describe('a new container per program (24 of them)', perContainer, baseline.perSecond),
+        );
+      }
+      console.log(`One fresh print(1) through the queue (runc), ${label}:`);
+      console.log(latencyLine('one after another', await queueLatency(jobs, 0)));
+      console.log(latencyLine('on an idle worker (200 ms apart)', await queueLatency(jobs, 200)));
+    });
+  }
+  console.log('One fresh print(1) at the sandbox (runFresh), one after another:');
+  console.log(latencyLine('runc', await sandboxLatency('runc')));
+  console.log(latencyLine('runsc', await sandboxLatency('runsc')));
 }

@@ -22,6 +22,7 @@ export {
 export type { DockerSandboxProviderOptions } from './docker-sandbox-provider.ts';
 export {
   DEFAULT_FRESH_CPUS,
+  DEFAULT_FRESH_PRELOAD,
   DEFAULT_IDLE_TIMEOUT_MS,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_NAME_PREFIX,

@@ -17,6 +17,14 @@ export function integerAtLeast(min: number): (value: string) => number {
 export const positiveInteger = integerAtLeast(1);
 export const nonNegativeInteger = integerAtLeast(0);
 
+/** A comma-separated list of module names ('' is none). */
+export function moduleList(value: string): string[] {
+  return value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
+}
+
 /** A finite number of at least 0 (fractions allowed: `--cpus 0.5`). */
 export function nonNegativeNumber(value: string): number {
   const number = Number(value);

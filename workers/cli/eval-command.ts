@@ -11,6 +11,7 @@ import type { QueueFlags } from './cli-options.ts';
 import {
   addQueueOptions,
   addServiceOptions,
+  moduleList,
   positiveInteger,
   SERVICE_API_KEY_ENV,
   SERVICE_URL_ENV,
@@ -26,6 +27,7 @@ interface EvalCommandOptions extends QueueFlags {
   timeoutMs: number;
   concurrency: number;
   freshContainers?: number;
+  freshPreload?: string[];
 }
 
 /** Counts so far, for the progress display. */
@@ -84,6 +86,11 @@ export function registerEvalCommand(program: Command): void {
       '--fresh-containers <n>',
       'without Redis or a service: fork-server containers of this process (the workers own theirs otherwise)',
       positiveInteger,
+    )
+    .option(
+      '--fresh-preload <modules>',
+      "without Redis or a service: modules those containers import once, comma-separated ('' for none)",
+      moduleList,
     );
   addQueueOptions(command, { embedded: true, connectTimeoutMs: DEFAULT_CONNECT_TIMEOUT_MS });
   addServiceOptions(command);
@@ -109,6 +116,7 @@ export function registerEvalCommand(program: Command): void {
             ...(options.freshContainers === undefined
               ? {}
               : { freshContainers: options.freshContainers }),
+            ...(options.freshPreload === undefined ? {} : { freshPreload: options.freshPreload }),
           },
         },
       });

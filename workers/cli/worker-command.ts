@@ -7,7 +7,11 @@ import type { McpServerSpec } from '../../tools/index.ts';
 import { parseMcpServerSpec } from '../../tools/index.ts';
 import { DEFAULT_MAX_CODE_BYTES, DEFAULT_MAX_EXECUTION_TIMEOUT_MS } from '../../core/index.ts';
 import type { ContainerRuntime, SandboxMount } from '../../sandboxes/index.ts';
-import { DEFAULT_FRESH_CONTAINERS, DEFAULT_SANDBOX_LIMITS } from '../../sandboxes/index.ts';
+import {
+  DEFAULT_FRESH_CONTAINERS,
+  DEFAULT_FRESH_PRELOAD,
+  DEFAULT_SANDBOX_LIMITS,
+} from '../../sandboxes/index.ts';
 import { connectRedis } from '../queue/redis-connection.ts';
 import { DEFAULT_REDIS_URL } from '../queue/redis-keys.ts';
 import {
@@ -24,6 +28,7 @@ import {
 import {
   integerAtLeast,
   nonNegativeInteger,
+  moduleList,
   nonNegativeNumber,
   positiveInteger,
 } from './cli-options.ts';
@@ -42,6 +47,7 @@ interface WorkerCommandOptions {
   runtime: ContainerRuntime;
   poolSize: number;
   freshContainers?: number;
+  freshPreload?: string[];
   maxSessions: number;
   memoryMb: number;
   cpus: number;
@@ -195,6 +201,11 @@ export function registerWorkerCommand(program: Command): void {
       `fork-server containers for fresh runs, one run at a time each (default ${DEFAULT_FRESH_CONTAINERS})`,
       positiveInteger,
     )
+    .option(
+      '--fresh-preload <modules>',
+      `modules fork-server containers import once, comma-separated ('' for none; default ${DEFAULT_FRESH_PRELOAD.join(',')})`,
+      moduleList,
+    )
     .option('--max-sessions <n>', 'sandbox sessions at most', positiveInteger, 32)
     .option('--memory-mb <n>', 'memory per sandbox', positiveInteger, 512)
     .option(
@@ -265,6 +276,7 @@ export function registerWorkerCommand(program: Command): void {
           ...(options.freshContainers === undefined
             ? {}
             : { freshContainers: options.freshContainers }),
+          ...(options.freshPreload === undefined ? {} : { freshPreload: options.freshPreload }),
           maxSessions: options.maxSessions,
           memoryMb: options.memoryMb,
           cpus: options.cpus,
