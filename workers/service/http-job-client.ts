@@ -1,4 +1,6 @@
 import { createParser } from 'eventsource-parser';
+import type { Response } from 'undici';
+import { Agent, fetch } from 'undici';
 import type { BatchResult, SubmitBatchOptions } from '../queue/job-batch.ts';
 import { submitBatch } from '../queue/job-batch.ts';
 import {
@@ -71,6 +73,11 @@ export class HttpJobClient implements JobBackend {
   readonly #apiKey: string | undefined;
   readonly #requestTimeoutMs: number;
   readonly #closed = new AbortController();
+  /**
+   * Its own connection pool, destroyed by close(): a pooled socket left open (one that never
+   * carried a request) would otherwise hold a service's close() until its header timeout.
+   */
+  readonly #agent = new Agent();
 
   constructor({
     url,
@@ -231,9 +238,9 @@ export class HttpJobClient implements JobBackend {
     return ToolDescriptorSchema.array().parse(answer) as unknown as ToolDescriptor[];
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.#closed.abort(new Error('the client was closed'));
-    return Promise.resolve();
+    await this.#agent.destroy().catch(() => undefined);
   }
 
   async #jobInfo({
@@ -294,6 +301,7 @@ export class HttpJobClient implements JobBackend {
         },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.any(signals),
+        dispatcher: this.#agent,
       });
     } catch (error) {
       if (signal?.aborted || this.#closed.signal.aborted) {

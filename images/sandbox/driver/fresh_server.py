@@ -268,7 +268,12 @@ class FreshServer:
         child.command_w = -1
         deadline = started + timeout_s
         stop = None  # "timeout" or "cancelled"
-        while True:
+        # A cancel read in the same chunk as its run waits in the backlog: it counts now.
+        cancels = [other for other in self.backlog if other.get("op") == "cancel" and other.get("id") == request_id]
+        if cancels:
+            self.backlog = [other for other in self.backlog if other not in cancels]
+            stop = "cancelled"
+        while stop is None:
             if len(child.lines()) >= 2 or child.report_too_big:
                 break  # the report: all the run's output is in the pipes
             child.status = poll_child(child.pid)

@@ -185,4 +185,21 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     const next = await inspect();
     expect(next.others).toHaveLength(2);
   });
+
+  test('an abort that follows its run at once is honoured in the same container', async () => {
+    const before = await inspect();
+    const controller = new AbortController();
+    const running = provider.runFresh({
+      code: 'import time\ntime.sleep(600)',
+      signal: controller.signal,
+      timeoutMs: 600_000,
+    });
+    queueMicrotask(() => controller.abort());
+    await expect(running).rejects.toBeInstanceOf(AbortedError);
+    // The fork server read the run and its cancel together and stopped the run: the
+    // container answered and was kept (a silent one would have been replaced).
+    const after = await inspect();
+    expect(after.host).toBe(before.host);
+    expect(after.others).toHaveLength(2);
+  });
 });
