@@ -12,7 +12,7 @@ export { extractCode } from './ipython/extract-code.ts';
 export type { IPythonToolOptions } from './ipython/ipython-interactive.ts';
 export { IPythonInteractive, SESSION_CLOSED_MESSAGE } from './ipython/ipython-interactive.ts';
 export { streamTo } from './ipython/stream-to.ts';
-export { createIPythonInterpreter } from './ipython/ipython-interpreter.ts';
+export { createIPythonInterpreter, needsKernel } from './ipython/ipython-interpreter.ts';
 
 // Web tools: Lagent's WebBrowser (search, select, open_url) over several search providers,
 // with an address guard on model-chosen URLs, and ArxivSearch.

@@ -22,8 +22,18 @@ const parameters = z.object({
 });
 
 /**
- * Lagent's `IPythonInterpreter`, on a sandbox: every call runs in a fresh kernel (a new
- * session from the provider's warm pool, closed afterwards), returning text and figures.
+ * Code that needs IPython itself: a magic (`%timeit`), a shell escape (`!ls`), `display()` or
+ * `get_ipython()`. A fresh run is plain Python, so such code gets a kernel of its own.
+ */
+export function needsKernel(code: string): boolean {
+  return /^\s*[%!]/m.test(code) || /\b(display|get_ipython)\s*\(/.test(code);
+}
+
+/**
+ * Lagent's `IPythonInterpreter`, on a sandbox: nothing is kept between calls. Where the
+ * provider has fresh runs (`runFresh`: a new process of a preloaded interpreter), a call runs
+ * there; code that needs IPython (needsKernel), or a provider without them, gets a fresh
+ * kernel instead (a new session from the warm pool, closed afterwards).
  */
 export function createIPythonInterpreter({
   name = 'IPythonInterpreter',
@@ -46,10 +56,20 @@ export function createIPythonInterpreter({
       const callTimeoutMs = timeout === undefined ? timeoutMs : timeout * 1000;
       const refused = refusedCall({ name, command, timeoutMs: callTimeoutMs, limits });
       if (refused) return refused;
+      const code = extractCode(command);
+      if (sandboxes.runFresh && !needsKernel(code)) {
+        const execution = await sandboxes.runFresh({
+          code,
+          timeoutMs: callTimeoutMs,
+          ...(signal === undefined ? {} : { signal }),
+          ...streamTo(emit),
+        });
+        return await executionToActionReturn({ execution, name, command, maxOutputChars, images });
+      }
       const sandbox = await sandboxes.create(signal === undefined ? {} : { signal });
       try {
         const execution = await sandbox.runCode({
-          code: extractCode(command),
+          code,
           timeoutMs: callTimeoutMs,
           ...(signal === undefined ? {} : { signal }),
           ...streamTo(emit),

@@ -90,6 +90,7 @@ def run_child(*, command, workdir):
         main = types.ModuleType("__main__")
         main.__dict__["__builtins__"] = builtins
         sys.modules["__main__"] = main
+        show_inline(report["results"])
         value = execute(str(command.get("code", "")), main.__dict__)
         if value is not None:
             report["results"].append({"main": True, "data": represent(value)})
@@ -178,7 +179,19 @@ def represent(value):
     return data
 
 
-def figures():
+def show_inline(results):
+    """`plt.show()` as in a notebook: the open figures become results (PNG) and are closed.
+
+    Under the Agg backend show() would only warn. Installed when pyplot is preloaded; the run
+    may replace it (its own module state).
+    """
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.show = lambda *args, **kwargs: results.extend(figures(close=True))
+
+
+def figures(close=False):
+    """The open figures as PNG results (what is still open when a run ends is shown too)."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return []
@@ -190,6 +203,9 @@ def figures():
             figure.savefig(buffer, format="png", bbox_inches="tight")
         except Exception:  # noqa: BLE001 - a figure that cannot be drawn is left out
             continue
+        finally:
+            if close:
+                pyplot.close(figure)
         shown.append({"main": False, "data": {"png": base64.b64encode(buffer.getvalue()).decode("ascii"),
                                               "text": safe(repr, figure)}})
     return shown

@@ -15,13 +15,11 @@ docs/decisions/2026-12-04-fresh-execution.md holds the threat model.
 """
 
 import ctypes
-import errno
 import gc
 import grp
 import json
 import os
 import pwd
-import resource
 import select
 import shutil
 import signal
@@ -29,16 +27,11 @@ import time
 
 from driver_io import Channel, Commands, channel_fds
 from fresh_child import prepare_child, write_all
+from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, drain, outcome, readable
+from fresh_sweep import (PRIVATE_DIR, SYSV_IPC_FILES, address_space_bytes, other_processes, poll_child,
+                         process_state, reap, wipe)
 
 PR_SET_DUMPABLE = 4
-CHUNK_BYTES = 1 << 16
-DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
-# What a run's report (results, error) may hold: figures are base64 PNGs.
-MAX_REPORT_BYTES = 16 * 1024 * 1024
-# A private directory of the server in /tmp (root's, 0700): the wipe leaves it alone.
-PRIVATE_DIR = "/tmp/.lagent-fresh"
-SCRATCH_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
-SYSV_IPC_FILES = ("/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem")
 # How long the processes a sweep killed may take to be gone before it is an anomaly.
 SWEEP_SETTLE_S = 2.0
 # How long a forked run process may take to sweep and say it is ready.
@@ -52,14 +45,6 @@ def user_and_group(spec):
     uid = int(user) if user.isdigit() else pwd.getpwnam(user).pw_uid
     group = group or user
     return uid, int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
-
-
-def drain(fd):
-    try:
-        while os.read(fd, 4096):
-            pass
-    except OSError:
-        pass
 
 
 def preload(modules, env):
@@ -79,69 +64,6 @@ def preload(modules, env):
         except Exception:  # noqa: BLE001 - a module the image lacks is simply not preloaded
             pass
     return loaded
-
-
-class Child:
-    """A forked run process: its pipes, and what it said, read with caps."""
-
-    def __init__(self, pid, command_w, pipes):
-        self.pid = pid
-        self.command_w = command_w
-        self.out, self.err, self.report = pipes
-        self.chunks = {self.out: bytearray(), self.err: bytearray(), self.report: bytearray()}
-        self.open = {self.out, self.err, self.report}
-        self.max_output_bytes = DEFAULT_MAX_OUTPUT_BYTES
-        self.output_bytes = 0
-        self.dropped = 0
-        self.report_too_big = False
-        self.status = None
-
-    def lines(self):
-        """The complete lines on the report pipe so far: `R` (ready), then the report."""
-        return bytes(self.chunks[self.report]).split(b"\n")[:-1]
-
-    def read(self, fd):
-        """Reads what is there; False at end of file."""
-        try:
-            data = os.read(fd, CHUNK_BYTES)
-        except BlockingIOError:
-            return True
-        except OSError:
-            data = b""
-        if not data:
-            self.open.discard(fd)
-            return False
-        if fd == self.report:
-            if len(self.chunks[fd]) + len(data) > MAX_REPORT_BYTES:
-                self.report_too_big = True
-            else:
-                self.chunks[fd] += data
-            return True
-        room = max(0, self.max_output_bytes - self.output_bytes)
-        self.chunks[fd] += data[:room]
-        self.output_bytes += min(room, len(data))
-        self.dropped += max(0, len(data) - room)
-        return True
-
-    def drain(self):
-        """What is in the output pipes now (a grandchild may go on writing: bounded)."""
-        for fd in (self.out, self.err):
-            for _ in range(64):
-                if fd not in self.open or not readable(fd) or not self.read(fd):
-                    break
-
-    def close(self):
-        for fd in (self.command_w, self.out, self.err, self.report):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-
-
-def readable(fd):
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
-    return bool(poller.poll(0))
 
 
 class FreshServer:
@@ -353,134 +275,6 @@ class FreshServer:
                 except Exception as error:  # noqa: BLE001 - a bad command must not end the server
                     self.channel.send(t="fail", id=command.get("id"), message=str(error))
                 self.channel.flush()
-
-
-def outcome(request_id, child, stop, elapsed_ms, timeout_s, anomaly):
-    lines = child.lines()
-    report, report_error = {}, None
-    if child.report_too_big:
-        report_error = "the run's results were too large and were dropped"
-    elif len(lines) >= 2:
-        try:
-            report = json.loads(lines[1])
-            if not isinstance(report, dict):
-                report, report_error = {}, "the run's report was not an object"
-        except ValueError:
-            report_error = "the run's report was not valid JSON"
-    stderr = child.chunks[child.err].decode("utf-8", "replace")
-    if report_error:
-        stderr += f"\n[{report_error}]\n"
-    exit_code, killed_by = decode_status(child.status)
-    if isinstance(report.get("exitCode"), int):
-        exit_code = report["exitCode"]
-    error = report.get("error") if isinstance(report.get("error"), dict) else None
-    if stop == "timeout":
-        error = {"name": "TimeoutError", "value": f"Execution exceeded the time limit of {round(timeout_s * 1000)} ms",
-                 "traceback": []}
-    elif stop is None and not report and not report_error:
-        # The child ended before it reported: it exited (os._exit) or was killed.
-        if killed_by is not None:
-            name = signal.Signals(killed_by).name if killed_by in signal.Signals._value2member_map_ else str(killed_by)
-            error = {"name": "ProcessKilled", "value": f"The run's process was killed by signal {killed_by} ({name})",
-                     "traceback": []}
-        else:
-            error = {"name": "ProcessExit", "value": f"The run's process exited with code {exit_code} before it finished",
-                     "traceback": []}
-    results = report.get("results") if isinstance(report.get("results"), list) else []
-    return dict(t="run-end", id=request_id, stdout=child.chunks[child.out].decode("utf-8", "replace"),
-                stderr=stderr, error=error, results=results, truncated=bool(child.dropped or child.report_too_big),
-                timedOut=stop == "timeout", cancelled=stop == "cancelled", exitCode=exit_code, signal=killed_by,
-                elapsedMs=round(elapsed_ms, 3), dropped=child.dropped, droppedResults=int(report.get("droppedResults") or 0),
-                anomaly=anomaly)
-
-
-def decode_status(status):
-    if status is None:
-        return None, None
-    if os.WIFSIGNALED(status):
-        return None, os.WTERMSIG(status)
-    if os.WIFEXITED(status):
-        return os.WEXITSTATUS(status), None
-    return None, None
-
-
-def poll_child(pid):
-    try:
-        done, status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return 0
-    return status if done == pid else None
-
-
-def reap():
-    """Reaps exited children (run processes already reported on)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
-def other_processes(expected):
-    own = {1, os.getpid(), expected}
-    return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in own]
-
-
-def process_state(pid):
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0].decode()
-    except (OSError, IndexError):
-        return None
-
-
-def address_space_bytes():
-    with open("/proc/self/statm") as handle:
-        return int(handle.read().split()[0]) * resource.getpagesize()
-
-
-def wipe(workdir):
-    """Empties the scratch directories as the run user (their owner); False if something stayed."""
-    clean = True
-    private = os.path.basename(PRIVATE_DIR)
-    for directory in dict.fromkeys((workdir, *SCRATCH_DIRS)):
-        try:
-            entries = os.listdir(directory)
-        except OSError:
-            continue
-        for name in entries:
-            if directory == "/tmp" and name == private:
-                continue
-            path = os.path.join(directory, name)
-            try:
-                if os.path.isdir(path) and not os.path.islink(path):
-                    shutil.rmtree(path, onerror=make_writable)
-                else:
-                    os.unlink(path)
-            except OSError:
-                pass
-            if os.path.lexists(path):
-                clean = False
-    return clean
-
-
-def make_writable(function, path, _error):
-    """rmtree's retry (onerror: Debian's Python is 3.11) for a directory the run made unwritable (its owner may chmod)."""
-    parent = os.path.dirname(path)
-    for target in (parent, path):
-        try:
-            os.chmod(target, 0o700)
-        except OSError:
-            pass
-    try:
-        function(path)
-    except FileNotFoundError:
-        pass
-    except OSError as error:
-        if error.errno == errno.ENOTEMPTY and os.path.isdir(path):
-            shutil.rmtree(path, ignore_errors=True)
 
 
 if __name__ == "__main__":

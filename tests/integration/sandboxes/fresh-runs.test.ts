@@ -155,6 +155,13 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     const figure = await run('import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nNone');
     const png = figure.results.find((result) => result.png !== undefined)?.png ?? '';
     expect(Buffer.from(png, 'base64').subarray(1, 4).toString()).toBe('PNG');
+    // plt.show() shows and closes them, as in a notebook (Agg would only warn).
+    const shown = await run(
+      'import matplotlib.pyplot as plt\nplt.plot([1])\nplt.show()\nplt.plot([2])\nplt.show()\nlen(plt.get_fignums())',
+    );
+    expect(shown.logs.stderr).toEqual([]);
+    expect(shown.results.filter((result) => result.png !== undefined)).toHaveLength(2);
+    expect(executionText(shown)).toBe('0');
 
     const failed = await run('def f():\n    return 1 / 0\nf()');
     expect(failed.error?.name).toBe('ZeroDivisionError');

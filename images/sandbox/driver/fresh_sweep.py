@@ -1,0 +1,90 @@
+"""What the fork server looks at between runs: child processes, survivors, the scratch directories."""
+
+import errno
+import os
+import resource
+import shutil
+
+# A private directory of the server in /tmp (root's, 0700): the wipe leaves it alone.
+PRIVATE_DIR = "/tmp/.lagent-fresh"
+SCRATCH_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
+SYSV_IPC_FILES = ("/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem")
+
+
+def poll_child(pid):
+    try:
+        done, status = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return 0
+    return status if done == pid else None
+
+
+def reap():
+    """Reaps exited children (run processes already reported on)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def other_processes(expected):
+    own = {1, os.getpid(), expected}
+    return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in own]
+
+
+def process_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0].decode()
+    except (OSError, IndexError):
+        return None
+
+
+def address_space_bytes():
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[0]) * resource.getpagesize()
+
+
+def wipe(workdir):
+    """Empties the scratch directories as the run user (their owner); False if something stayed."""
+    clean = True
+    private = os.path.basename(PRIVATE_DIR)
+    for directory in dict.fromkeys((workdir, *SCRATCH_DIRS)):
+        try:
+            entries = os.listdir(directory)
+        except OSError:
+            continue
+        for name in entries:
+            if directory == "/tmp" and name == private:
+                continue
+            path = os.path.join(directory, name)
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, onerror=make_writable)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+            if os.path.lexists(path):
+                clean = False
+    return clean
+
+
+def make_writable(function, path, _error):
+    """rmtree's retry (onerror: Debian's Python is 3.11) for a directory the run made unwritable (its owner may chmod)."""
+    parent = os.path.dirname(path)
+    for target in (parent, path):
+        try:
+            os.chmod(target, 0o700)
+        except OSError:
+            pass
+    try:
+        function(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:
+        if error.errno == errno.ENOTEMPTY and os.path.isdir(path):
+            shutil.rmtree(path, ignore_errors=True)
