@@ -100,15 +100,20 @@ async function collect(batch: AsyncIterable<BatchResult>): Promise<BatchResult[]
 
 const RAISING = 3;
 const HANGING = 8;
+/**
+ * The spinning run's deadline: long enough that the quick runs queued behind it end first even
+ * on a loaded machine (at 1.5 s, a clean-clone run once saw the order turn).
+ */
+const HANG_MS = 10_000;
 const BATCH_SIZE = 12;
 
-/** `print(i)` for each index, but one raises and one spins until its 1.5 s deadline. */
+/** `print(i)` for each index, but one raises and one spins until its HANG_MS deadline. */
 function mixedRequests(): JobRequest[] {
   return Array.from({ length: BATCH_SIZE }, (_, index): JobRequest => {
     if (index === RAISING)
       return { kind: 'run-code', fresh: true, code: `raise ValueError("boom ${index}")` };
     if (index === HANGING)
-      return { kind: 'run-code', fresh: true, code: 'while True:\n    pass', timeoutMs: 1_500 };
+      return { kind: 'run-code', fresh: true, code: 'while True:\n    pass', timeoutMs: HANG_MS };
     return { kind: 'run-code', fresh: true, code: `print(${index})`, timeoutMs: 30_000 };
   });
 }
@@ -156,7 +161,7 @@ describe.each(MODES)('jobs.submitBatch of fresh runs (%s)', (mode) => {
         expect(stdout(result)).toBe(`${index}\n`);
       }
     }
-    // In the order they ended, not the order they were given: the spinning one (1.5 s)
+    // In the order they ended, not the order they were given: the spinning one (HANG_MS)
     // ends after the runs queued behind it.
     expect(results.at(-1)?.index).toBe(HANGING);
     expect(results.map(({ index }) => index)).not.toEqual(
