@@ -58,7 +58,8 @@ class Tally {
 /** The dataset's items, counted first (the progress needs the total; the file is read twice). */
 async function countItems(path: string, signal: AbortSignal): Promise<number> {
   let count = 0;
-  for await (const item of readEvalDataset({ path, signal })) if (item.id) count += 1;
+  const items = readEvalDataset({ path, signal });
+  while (!(await items.next()).done) count += 1;
   return count;
 }
 
