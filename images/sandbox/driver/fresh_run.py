@@ -62,9 +62,11 @@ class Child:
         return True
 
     def drain(self):
-        """What is in the output pipes now (a grandchild may go on writing: bounded)."""
-        for fd in (self.out, self.err):
-            for _ in range(64):
+        """What is in the pipes now, the report's too: the run may have written its report
+        and exited between two polls. A grandchild may go on writing: bounded."""
+        report_rounds = MAX_REPORT_BYTES // CHUNK_BYTES + 2
+        for fd, rounds in ((self.report, report_rounds), (self.out, 64), (self.err, 64)):
+            for _ in range(rounds):
                 if fd not in self.open or not readable(fd) or not self.read(fd):
                     break
 
