@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, test } from 'vitest';
+import { parseJson } from '../../../core/index.ts';
 
 const driverDir = join(import.meta.dirname, '..', '..', '..', 'images', 'sandbox', 'driver');
 
@@ -36,7 +37,7 @@ print(json.dumps(outcome(7, child, None, 1.0, 5.0, None)))
 describe('a run that exits before its report is read', () => {
   test('the report is read from the pipe: the run ends as it ran, not as ProcessExit', async () => {
     const { stdout } = await promisify(execFile)('python3', ['-c', SCRIPT, driverDir]);
-    const frame = JSON.parse(stdout) as Record<string, unknown>;
+    const frame = parseJson(stdout) as Record<string, unknown>;
     expect(frame).toMatchObject({
       t: 'run-end',
       id: 7,
