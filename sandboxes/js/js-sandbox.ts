@@ -240,7 +240,9 @@ export class JsSandbox implements Sandbox {
     if (this.#closed) return;
     this.#closed = true;
     this.#onClose();
-    for (const call of this.#inFlight) {
+    // Last first: the host reads aborts in the order sent, so every queued call is marked
+    // before the running one stops, and the thread cannot start a queued call in between.
+    for (const call of this.#inFlight.toReversed()) {
       call.stoppedBy = 'close';
       call.controller.abort();
     }
