@@ -216,6 +216,32 @@ export type {
 } from './agents/index.ts';
 export { Agent, AgentDict, AgentList, Sequential } from './agents/index.ts';
 export type {
+  AgentForInternLMOptions,
+  AgentStep,
+  MathCoderOptions,
+  ReActOptions,
+} from './agents/index.ts';
+export {
+  AgentForInternLM,
+  createReActOutputFormat,
+  DEFAULT_INTERNLM_MAX_TURN,
+  DEFAULT_MATH_CODER_MAX_TURN,
+  DEFAULT_REACT_MAX_TURN,
+  hasConclusion,
+  INTERNLM_INTERPRETER_PROMPT,
+  INTERNLM_META_PROMPT,
+  INTERNLM_PLUGIN_PROMPT,
+  MATH_CODER_PROMPT,
+  MathCoder,
+  noToolCalled,
+  ReAct,
+  ReActActionCallSchema,
+  ReActActionFormatSchema,
+  ReActFinishFormatSchema,
+  REACT_OUTPUT_FORMAT_TEMPLATE,
+  REACT_SELECT_ACTION_TEMPLATE,
+} from './agents/index.ts';
+export type {
   CreateSandboxOptions,
   FreshRunOptions,
   Execution,

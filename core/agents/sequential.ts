@@ -3,6 +3,7 @@ import type { AgentMessage } from '../schema/agent-message.ts';
 import type { AgentCallOptions, AgentForwardOptions, AgentOptions } from './agent.ts';
 import { Agent } from './agent.ts';
 import type { AgentStreamEvent } from './agent-stream-event.ts';
+import { relayStream } from './relay-stream.ts';
 
 export interface SequentialCallOptions extends AgentCallOptions {
   /**
@@ -63,18 +64,9 @@ export class Sequential extends Agent<SequentialCallOptions> {
     { exitAt, ...options }: AgentForwardOptions<SequentialCallOptions>,
   ): AsyncGenerator<AgentStreamEvent, AgentMessage> {
     let current: AgentMessage | AgentMessage[] = messages;
-    for (const agent of this.#schedule(exitAt)) {
-      const stream = agent.stream(current, options);
-      for (;;) {
-        const step = await stream.next();
-        if (step.done) {
-          current = step.value;
-          break;
-        }
-        // Inner agents' final messages are not the pipeline's end: pass on their text only.
-        if (step.value.type === 'message-delta') yield step.value;
-      }
-    }
+    // Inner agents' final messages are not the pipeline's end: pass on their text only.
+    for (const agent of this.#schedule(exitAt))
+      current = yield* relayStream(agent, current, options);
     return current as AgentMessage;
   }
 
