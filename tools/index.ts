@@ -98,3 +98,11 @@ export {
   McpCallFailure,
   McpToolSource,
 } from './mcp/mcp-tool-source.ts';
+export type { PythonInterpreterOptions } from './ipython/python-interpreter.ts';
+export {
+  createPythonInterpreter,
+  DEFAULT_ANSWER_EXPR,
+  DEFAULT_PYTHON_INTERPRETER_TIMEOUT_MS,
+  PYTHON_INTERPRETER_DESCRIPTION,
+  pythonInterpreterCode,
+} from './ipython/python-interpreter.ts';

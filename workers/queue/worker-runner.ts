@@ -9,6 +9,7 @@ import type { ArxivSearchOptions, McpServerSpec, WebBrowserOptions } from '../..
 import {
   createArxivSearch,
   createIPythonInterpreter,
+  createPythonInterpreter,
   IPythonInteractive,
   JavaScriptInterpreter,
   McpToolSource,
@@ -21,6 +22,7 @@ import { JobRunner } from './job-runner.ts';
 export const BUILT_IN_TOOLS = [
   'ipython',
   'ipython-interpreter',
+  'python-interpreter',
   'javascript',
   'web-browser',
   'arxiv',
@@ -106,6 +108,7 @@ export async function createWorkerRunner({
     ...(tools.includes('ipython-interpreter')
       ? [createIPythonInterpreter({ sandboxes, images })]
       : []),
+    ...(tools.includes('python-interpreter') ? [createPythonInterpreter({ sandboxes })] : []),
     ...(jsSandboxes ? [new JavaScriptInterpreter({ sandboxes: jsSandboxes })] : []),
     ...(tools.includes('web-browser') ? [new WebBrowser(webBrowser)] : []),
     ...(tools.includes('arxiv') ? [createArxivSearch(arxiv)] : []),
