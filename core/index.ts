@@ -272,5 +272,6 @@ export {
 } from './sandbox/index.ts';
 export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
 export { isPlainObject, parseJson, safeParseJson, toPythonJson } from './internal/json.ts';
+export { formatTemplate } from './internal/format-template.ts';
 export type { DeadlineRace, RaceDeadlineOptions, WithDeadlineOptions } from './internal/abort.ts';
 export { onAbort, raceDeadline, sleep, throwIfAborted, withDeadline } from './internal/abort.ts';

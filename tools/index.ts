@@ -6,6 +6,7 @@ export {
   DEFAULT_IMAGE_OUTPUT,
   DEFAULT_MAX_OUTPUT_CHARS,
   executionToActionReturn,
+  localizeImages,
   TIMEOUT_MESSAGE,
 } from './ipython/execution-result.ts';
 export { extractCode } from './ipython/extract-code.ts';

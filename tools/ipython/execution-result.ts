@@ -79,3 +79,30 @@ export async function executionToActionReturn({
     result: [{ type: 'text', content: text }, ...figures],
   });
 }
+
+const PNG_DATA_URL = 'data:image/png;base64,';
+
+/**
+ * An ActionReturn whose PNG images travel inline (data URLs, as queue workers send them)
+ * with those images written out as `output` says: files, as Lagent's interpreters leave them,
+ * so the text the model reads holds `[image](path)` rather than the image's bytes.
+ */
+export async function localizeImages({
+  actionReturn,
+  images,
+}: {
+  actionReturn: ActionReturn;
+  images: ImageOutput;
+}): Promise<ActionReturn> {
+  if (images.mode === 'data-url' || !actionReturn.result) return actionReturn;
+  const result = await Promise.all(
+    actionReturn.result.map(async (item) =>
+      item.type === 'image' &&
+      typeof item.content === 'string' &&
+      item.content.startsWith(PNG_DATA_URL)
+        ? await imageItem(item.content.slice(PNG_DATA_URL.length), images)
+        : item,
+    ),
+  );
+  return { ...actionReturn, result };
+}

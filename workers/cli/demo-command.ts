@@ -1,18 +1,22 @@
-import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { pino } from 'pino';
+import { Argument, Option } from 'commander';
 import { contentToText } from '../../core/index.ts';
 import { CODE_END, Coder } from '../agents/coder.ts';
 import { SEED_TOOL_PARSER } from '../model-replay/seed-recordings.ts';
-import type { JobBackend } from '../queue/job-backend.ts';
-import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
-import { RedisJobClient } from '../queue/redis-job-client.ts';
 import { createQueueExecutor } from '../queue/remote-action.ts';
-import { purgeQueue } from '../queue/purge-queue.ts';
-import { ToolWorker } from '../queue/tool-worker.ts';
 import { createWorkerRunner } from '../queue/worker-runner.ts';
+import { runDataVisualizerDemo } from './data-visualizer-demo.ts';
+import { startDemoQueue } from './demo-queue.ts';
 import { modelFromEnv } from './model-from-env.ts';
+
+export const DEMOS = ['coder', 'data-visualizer'] as const;
+export type DemoName = (typeof DEMOS)[number];
+
+export interface DemoOptions {
+  write?: (line: string) => void;
+  env?: NodeJS.ProcessEnv;
+  runtime?: 'runc' | 'runsc';
+}
 
 /**
  * The seed's code-interpreter agent end to end: the model writes Python, the ToolParser
@@ -25,11 +29,7 @@ export async function runDemo({
   write = (line: string) => console.log(line),
   env = process.env,
   runtime = 'runc',
-}: {
-  write?: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
-  runtime?: 'runc' | 'runsc';
-} = {}): Promise<void> {
+}: DemoOptions = {}): Promise<void> {
   await using source = await modelFromEnv({
     recording: [{ content: SEED_TOOL_PARSER.reply + CODE_END }],
     env,
@@ -40,67 +40,50 @@ export async function runDemo({
     sandbox: { poolSize: 1, runtime },
     tools: ['ipython'],
   });
-  const redisUrl = env['REDIS_URL'];
-  let jobs: JobBackend;
-  let worker: ToolWorker | undefined;
-  if (redisUrl) {
-    // A private queue, with a worker in this process; `lagent worker` runs the same elsewhere.
-    const queueName = `demo-${randomUUID().slice(0, 8)}`;
-    worker = await ToolWorker.start({
-      runner,
-      redisUrl,
-      queueName,
-      logger: pino({ level: 'silent' }),
-    });
-    jobs = await RedisJobClient.connect({ redisUrl, queueName });
-    write(
-      `Tool calls go through BullMQ on ${redisUrl} (queue ${queueName}) to worker ${worker.id}.`,
-    );
-  } else {
-    jobs = new EmbeddedJobBackend({ runner });
-    write('No REDIS_URL: tool calls run on the embedded queue in this process.');
-  }
-  try {
-    const coder = new Coder({
-      llm: source.model,
-      executor: await createQueueExecutor({ client: jobs, tools: ['IPythonInteractive'] }),
-      systemPrompt: SEED_TOOL_PARSER.systemPrompt,
-      maxTurn: source.replaying ? 1 : 3,
-    });
-    // Print each model turn and each sandbox result as it happens.
-    coder.agent.registerHook({
-      afterAgent: (_agent, message) =>
-        void write(
-          `${source.replaying ? 'model (recorded)' : 'model'}: ${contentToText(message.content)}\n`,
-        ),
-    });
-    coder.executor.registerHook({
-      afterAction: (_executor, message) =>
-        void write(`sandbox (${runtime}): ${contentToText(message.content)}\n`),
-    });
-    write(`\nuser: ${SEED_TOOL_PARSER.user}\n`);
-    const answer = await coder.call(SEED_TOOL_PARSER.user);
-    write(`answer: ${contentToText(answer.content)}`);
-  } finally {
-    await jobs.close();
-    await worker?.close();
-    // The demo's private queue is not needed after it.
-    if (worker && redisUrl) await purgeQueue({ redisUrl, queueName: worker.queueName });
-  }
+  await using queue = await startDemoQueue({ runner, env, write });
+  const coder = new Coder({
+    llm: source.model,
+    executor: await createQueueExecutor({ client: queue.jobs, tools: ['IPythonInteractive'] }),
+    systemPrompt: SEED_TOOL_PARSER.systemPrompt,
+    maxTurn: source.replaying ? 1 : 3,
+  });
+  // Print each model turn and each sandbox result as it happens.
+  coder.agent.registerHook({
+    afterAgent: (_agent, message) =>
+      void write(
+        `${source.replaying ? 'model (recorded)' : 'model'}: ${contentToText(message.content)}\n`,
+      ),
+  });
+  coder.executor.registerHook({
+    afterAction: (_executor, message) =>
+      void write(`sandbox (${runtime}): ${contentToText(message.content)}\n`),
+  });
+  write(`\nuser: ${SEED_TOOL_PARSER.user}\n`);
+  const answer = await coder.call(SEED_TOOL_PARSER.user);
+  write(`answer: ${contentToText(answer.content)}`);
 }
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description(
-      "Run the seed's code-interpreter agent: the model writes Python, a queued job runs it in a Docker sandbox",
+      "Run one of the seed's examples end to end: its tool calls go through the queue to Docker sandboxes",
+    )
+    .addArgument(
+      new Argument(
+        '[example]',
+        'coder: the code-interpreter agent; data-visualizer: a researcher with a web browser and a charter with a code interpreter',
+      )
+        .choices(DEMOS)
+        .default('coder'),
     )
     .addOption(
       new Option('--runtime <runtime>', 'container runtime (runsc: gVisor)')
         .choices(['runc', 'runsc'])
         .default('runc'),
     )
-    .action(async ({ runtime }: { runtime: 'runc' | 'runsc' }) => {
-      await runDemo({ runtime });
+    .action(async (example: DemoName, { runtime }: { runtime: 'runc' | 'runsc' }) => {
+      if (example === 'data-visualizer') await runDataVisualizerDemo({ runtime });
+      else await runDemo({ runtime });
     });
 }

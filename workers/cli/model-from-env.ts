@@ -20,10 +20,13 @@ export interface ModelFromEnv extends AsyncDisposable {
  */
 export async function modelFromEnv({
   recording,
+  recordingName = "the model turn recorded in Lagent's README",
   env = process.env,
   options = {},
 }: {
   recording: readonly ScriptedReply[];
+  /** What the recording is, for the notice. */
+  recordingName?: string;
   env?: NodeJS.ProcessEnv;
   options?: Partial<OpenAIModelOptions>;
 }): Promise<ModelFromEnv> {
@@ -54,7 +57,7 @@ export async function modelFromEnv({
     }),
     replaying: true,
     notice:
-      "No OPENAI_API_KEY or OPENAI_BASE_URL set: replaying the model turn recorded in Lagent's README " +
+      `No OPENAI_API_KEY or OPENAI_BASE_URL set: replaying ${recordingName} ` +
       `(a RECORDING, not a live model) from a local server at ${server.baseURL}.`,
     [Symbol.asyncDispose]: () => server.close(),
   };

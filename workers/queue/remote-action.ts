@@ -13,6 +13,8 @@ import {
 } from '../../core/index.ts';
 import { createHash } from 'node:crypto';
 import type { Hook } from '../../core/index.ts';
+import type { ImageOutput } from '../../tools/index.ts';
+import { localizeImages } from '../../tools/index.ts';
 import type { JobBackend, ToolDescriptor } from './job-backend.ts';
 
 export interface QueueExecutorOptions {
@@ -28,6 +30,12 @@ export interface QueueExecutorOptions {
    * code to the first one). @default all of them, by name
    */
   tools?: readonly string[];
+  /**
+   * Where the images in results go. Workers send them inline; `{mode: 'file', dir}` writes
+   * them here and leaves their paths (Lagent's way), so memory holds `[image](path)`.
+   * @default { mode: 'data-url' }: inline, as they came
+   */
+  images?: ImageOutput;
 }
 
 /** A tool that lives on the workers: its calls become jobs. */
@@ -39,17 +47,20 @@ export class RemoteAction implements Action {
   readonly #client: JobBackend;
   readonly #timeoutMs: number | undefined;
   readonly #waitTimeoutMs: number | undefined;
+  readonly #images: ImageOutput;
 
   constructor({
     client,
     descriptor,
     timeoutMs,
     waitTimeoutMs,
+    images = { mode: 'data-url' },
   }: {
     client: JobBackend;
     descriptor: ToolDescriptor;
     timeoutMs?: number | undefined;
     waitTimeoutMs?: number | undefined;
+    images?: ImageOutput | undefined;
   }) {
     this.#client = client;
     this.name = descriptor.name;
@@ -58,6 +69,7 @@ export class RemoteAction implements Action {
     this.apis = descriptor.apis;
     this.#timeoutMs = timeoutMs;
     this.#waitTimeoutMs = waitTimeoutMs;
+    this.#images = images;
   }
 
   async run({
@@ -98,7 +110,7 @@ export class RemoteAction implements Action {
         message: `Job ${jobId} ended without an ActionReturn (${result.status})`,
       });
     }
-    return result.actionReturn;
+    return await localizeImages({ actionReturn: result.actionReturn, images: this.#images });
   }
 
   async #forwardOutput(
@@ -136,6 +148,7 @@ export async function createQueueExecutor({
   timeoutMs,
   waitTimeoutMs,
   tools,
+  images,
 }: QueueExecutorOptions): Promise<ActionExecutor> {
   const byName = new Map(
     (await client.toolDescriptors()).map((descriptor) => [descriptor.name, descriptor]),
@@ -150,7 +163,7 @@ export async function createQueueExecutor({
   const descriptors = names.map((name) => byName.get(name) as ToolDescriptor);
   return new ActionExecutor({
     actions: descriptors.map(
-      (descriptor) => new RemoteAction({ client, descriptor, timeoutMs, waitTimeoutMs }),
+      (descriptor) => new RemoteAction({ client, descriptor, timeoutMs, waitTimeoutMs, images }),
     ),
     hooks,
   });
