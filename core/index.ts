@@ -90,6 +90,28 @@ export {
   cutAtStopWords,
   pickGenerationOverrides,
 } from './llms/index.ts';
+// Text-completion models with Lagent's meta templates, and Anthropic's Messages API.
+export type {
+  AnthropicGenerationParams,
+  AnthropicModelOptions,
+  CompletionModelOptions,
+  MetaTemplate,
+  MetaTemplateBegin,
+  MetaTemplateRole,
+  ModelRequestOptions,
+  OpenAIClientOptions,
+  PromptMessage,
+  RenderPromptOptions,
+} from './llms/index.ts';
+export {
+  ANTHROPIC_ROLE_MAP,
+  AnthropicModel,
+  checkMetaTemplate,
+  CompletionModel,
+  DEFAULT_SKIP_SPECIAL_TOKENS,
+  INTERNLM2_META,
+  renderPrompt,
+} from './llms/index.ts';
 export type {
   JSONFormatModel,
   JSONParserOptions,

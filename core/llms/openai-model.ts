@@ -1,52 +1,29 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { throwIfAborted } from '../internal/abort.ts';
-import { ModelStatusCode } from '../schema/status-codes.ts';
 import type {
   ChatModel,
   ChatRequest,
   ChatResponse,
   ChatStreamChunk,
-  GenerationOverrides,
   GenerationParams,
-  ToolCallRequest,
 } from './chat-model.ts';
-import { DEFAULT_GENERATION_PARAMS, pickGenerationOverrides } from './chat-model.ts';
+import { cumulativeChunks } from './cumulative-stream.ts';
+import { signalOption } from './model-request-options.ts';
+import type { OpenAIClientModelOptions } from './openai-client.ts';
+import { OpenAIClientModel } from './openai-client.ts';
 import { toPlatformError } from './openai-errors.ts';
 import { DEFAULT_ROLE_MAP, fromApiToolCall, toApiMessages } from './openai-messages.ts';
-import { cutAtStopWords, stopWordPrefixLength } from './stop-words.ts';
+import { cutAtStopWords } from './stop-words.ts';
 
-/** Retries after a 408, 409, 429, 5xx or a connection failure, with backoff. */
-export const DEFAULT_MODEL_MAX_RETRIES = 2;
-/** Per attempt. */
-export const DEFAULT_MODEL_TIMEOUT_MS = 120_000;
+export { DEFAULT_MODEL_MAX_RETRIES, DEFAULT_MODEL_TIMEOUT_MS } from './model-request-options.ts';
 
-export interface OpenAIModelOptions extends GenerationOverrides {
-  /** Model name on the server (Lagent's `model_type`). */
-  model: string;
-  /** @default process.env.OPENAI_API_KEY, or 'EMPTY' for local servers that need none */
-  apiKey?: string;
-  /** @default process.env.OPENAI_BASE_URL, else OpenAI's API */
-  baseURL?: string;
-  /** @default DEFAULT_MODEL_MAX_RETRIES */
-  maxRetries?: number;
-  /** @default DEFAULT_MODEL_TIMEOUT_MS */
-  timeoutMs?: number;
-  /**
-   * Send `top_k` and `repetition_penalty`. 'auto' sends them to every server but
-   * api.openai.com, which rejects them.
-   * @default 'auto'
-   */
-  samplingExtensions?: boolean | 'auto';
+export interface OpenAIModelOptions extends OpenAIClientModelOptions {
   /** Roles renamed before sending. @default DEFAULT_ROLE_MAP (environment → system) */
   roleMap?: Readonly<Record<string, string>>;
   /** Merge consecutive messages of one role. @default true */
   mergeConsecutiveRoles?: boolean;
   /** Name of the length limit in the request body. @default 'max_tokens' */
   maxTokensParam?: 'max_tokens' | 'max_completion_tokens';
-  /** Extra request body fields for this server (e.g. `{chat_template_kwargs: {...}}`). */
-  extraBody?: Readonly<Record<string, unknown>>;
-  /** For tests and proxies: the fetch the client uses. */
-  fetch?: typeof fetch;
 }
 
 type CompletionBody = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStreaming;
@@ -55,39 +32,12 @@ type CompletionBody = OpenAI.Chat.Completions.ChatCompletionCreateParamsNonStrea
  * One client for any OpenAI-compatible server (OpenAI, vLLM, LMDeploy, Ollama): Lagent's
  * GPTAPI and AsyncGPTAPI in one, on the `openai` package.
  */
-export class OpenAIModel implements ChatModel {
-  readonly model: string;
-  readonly genParams: Readonly<GenerationParams>;
-  readonly client: OpenAI;
+export class OpenAIModel extends OpenAIClientModel implements ChatModel {
   readonly #options: OpenAIModelOptions;
-  readonly #sendSamplingExtensions: boolean;
 
   constructor(options: OpenAIModelOptions) {
+    super(options);
     this.#options = options;
-    this.model = options.model;
-    this.genParams = Object.freeze({
-      ...DEFAULT_GENERATION_PARAMS,
-      ...pickGenerationOverrides(options),
-    });
-    const baseURL = options.baseURL ?? process.env['OPENAI_BASE_URL'];
-    const apiKey = options.apiKey ?? process.env['OPENAI_API_KEY'] ?? 'EMPTY';
-    this.client = new OpenAI({
-      apiKey,
-      ...(baseURL === undefined ? {} : { baseURL }),
-      maxRetries: options.maxRetries ?? DEFAULT_MODEL_MAX_RETRIES,
-      timeout: options.timeoutMs ?? DEFAULT_MODEL_TIMEOUT_MS,
-      ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-    });
-    const extensions = options.samplingExtensions ?? 'auto';
-    this.#sendSamplingExtensions =
-      extensions === 'auto'
-        ? new URL(this.client.baseURL).hostname !== 'api.openai.com'
-        : extensions;
-  }
-
-  /** Lagent's `update_gen_params`: the defaults with `overrides` applied. */
-  updateGenParams(overrides: GenerationOverrides): GenerationParams {
-    return { ...this.genParams, ...pickGenerationOverrides(overrides) };
   }
 
   async chat(request: ChatRequest): Promise<ChatResponse> {
@@ -96,7 +46,7 @@ export class OpenAIModel implements ChatModel {
     try {
       const completion = await this.client.chat.completions.create(
         this.#body(request, params),
-        request.signal === undefined ? {} : { signal: request.signal },
+        signalOption(request.signal),
       );
       const choice = completion.choices[0];
       const toolCalls = (choice?.message.tool_calls ?? []).flatMap((call) =>
@@ -120,22 +70,18 @@ export class OpenAIModel implements ChatModel {
     }
   }
 
-  /**
-   * Streams the reply. Text that could be the start of a stop word is held back until
-   * it is known not to be one; once a stop word appears the request is closed.
-   */
+  /** Streams the reply (see `cumulativeChunks` for how stop words are held back and cut). */
   async *streamChat(request: ChatRequest): AsyncGenerator<ChatStreamChunk> {
     throwIfAborted(request.signal, 'The model request');
     const params = this.updateGenParams(request);
-    const stopWords = params.stopWords;
-    let raw = '';
-    let emitted = '';
     let finishReason: string | null = null;
     const pendingCalls = new Map<number, { id: string; name: string; arguments: string }>();
-    try {
-      const stream = await this.client.chat.completions.create(
-        { ...this.#body(request, params), stream: true },
-        request.signal === undefined ? {} : { signal: request.signal },
+    const client = this.client;
+    const body = this.#body(request, params);
+    async function* pieces(): AsyncGenerator<string> {
+      const stream = await client.chat.completions.create(
+        { ...body, stream: true },
+        signalOption(request.signal),
       );
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
@@ -148,40 +94,15 @@ export class OpenAIModel implements ChatModel {
           pending.arguments += call.function?.arguments ?? '';
           pendingCalls.set(call.index, pending);
         }
-        raw += choice.delta.content ?? '';
-        const cut = cutAtStopWords(raw, stopWords);
-        const stopped = cut.length < raw.length;
-        const visible = stopped
-          ? cut
-          : cut.slice(0, cut.length - stopWordPrefixLength(cut, stopWords));
-        if (visible.length > emitted.length) {
-          const delta = visible.slice(emitted.length);
-          emitted = visible;
-          yield {
-            state: ModelStatusCode.STREAM_ING,
-            content: emitted,
-            delta,
-            toolCalls: [],
-            finishReason: null,
-          };
-        }
-        if (stopped) {
-          finishReason = 'stop';
-          break;
-        }
+        yield choice.delta.content ?? '';
       }
-    } catch (error) {
-      throw toPlatformError(error, request.signal);
     }
-    const final = cutAtStopWords(raw, stopWords);
-    const toolCalls: ToolCallRequest[] = [...pendingCalls.values()].map(fromApiToolCall);
-    yield {
-      state: ModelStatusCode.END,
-      content: final,
-      delta: final.slice(emitted.length),
-      toolCalls,
-      finishReason,
-    };
+    yield* cumulativeChunks({
+      pieces: pieces(),
+      stopWords: params.stopWords,
+      finish: () => ({ toolCalls: [...pendingCalls.values()].map(fromApiToolCall), finishReason }),
+      toError: (error) => toPlatformError(error, request.signal),
+    });
   }
 
   #body(request: ChatRequest, params: GenerationParams): CompletionBody {
@@ -192,16 +113,7 @@ export class OpenAIModel implements ChatModel {
         roleMap: options.roleMap ?? DEFAULT_ROLE_MAP,
         merge: options.mergeConsecutiveRoles ?? true,
       }),
-      [options.maxTokensParam ?? 'max_tokens']: params.maxNewTokens,
-      temperature: params.temperature,
-      top_p: params.topP,
-      // OpenAI takes at most 4 stop strings; the rest are still cut client-side.
-      ...(params.stopWords.length > 0
-        ? { stop: this.#sendSamplingExtensions ? params.stopWords : params.stopWords.slice(0, 4) }
-        : {}),
-      ...(this.#sendSamplingExtensions
-        ? { top_k: params.topK, repetition_penalty: params.repetitionPenalty }
-        : {}),
+      ...this.samplingFields(params, options.maxTokensParam),
       ...(request.tools?.length ? { tools: request.tools } : {}),
       ...options.extraBody,
     };

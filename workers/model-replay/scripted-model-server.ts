@@ -1,31 +1,39 @@
-// A scripted OpenAI-compatible chat-completions server on 127.0.0.1. Tests and the offline demo
-// point the real `openai` client at it, so the whole HTTP path (retries, timeouts, SSE) is real.
-import { once } from 'node:events';
+// A scripted OpenAI-compatible server on 127.0.0.1: chat completions (`POST
+// /v1/chat/completions`) and text completions (`POST /v1/completions`, see
+// scripted-completions.ts). Tests and the offline demo point the real `openai` client at it,
+// so the whole HTTP path (retries, timeouts, SSE) is real.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { safeParseJson } from '../../core/internal/json.ts';
+import type { ReplyFn, ScriptedServer, ScriptOptions } from './reply-script.ts';
+import { ReplyScript } from './reply-script.ts';
+import {
+  answerTextCompletion,
+  completionBodySchema,
+  samplingBodyShape,
+} from './scripted-completions.ts';
+import {
+  cutAtStop,
+  disconnectSignal,
+  listenOnLoopback,
+  readJsonBody,
+  SCRIPTED_HOST,
+  sendJson,
+  splitEvery,
+  waitOut,
+  writeSse,
+} from './scripted-http.ts';
 
 export const DEFAULT_SCRIPTED_MODEL = 'scripted-model';
 export const DEFAULT_CHUNK_CHARS = 4;
 export const DEFAULT_CHUNK_DELAY_MS = 0;
 /** Sent on 429 so the openai client retries after 10 ms instead of its ~0.5 s back-off. */
 export const DEFAULT_RETRY_AFTER_MS = 10;
-const HOST = '127.0.0.1';
 
 const chatCompletionBodySchema = z.looseObject({
   model: z.string(),
   messages: z.array(z.looseObject({ role: z.string(), content: z.unknown().optional() })),
-  stream: z.boolean().nullish(),
-  stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
-  stop: z.union([z.string(), z.array(z.string())]).nullish(),
-  max_tokens: z.number().nullish(),
-  temperature: z.number().nullish(),
-  top_p: z.number().nullish(),
-  top_k: z.number().nullish(),
-  repetition_penalty: z.number().nullish(),
+  ...samplingBodyShape,
   tools: z.array(z.unknown()).nullish(),
   tool_choice: z.unknown().optional(),
 });
@@ -55,25 +63,25 @@ export interface ScriptedReply {
 }
 
 export interface RecordedRequest {
+  /** 'chat' for `POST /v1/chat/completions`, 'completion' for `POST /v1/completions`. */
+  endpoint: 'chat' | 'completion';
+  /** A completion request's body has no messages: `messages` is `[]` and `prompt` is set. */
   body: ChatCompletionBody;
+  /** The prompt of a completion request, as the client rendered it. */
+  prompt?: string;
   headers: Record<string, string | string[] | undefined>;
   receivedAt: number;
 }
 
-export type ScriptedReplyFn = (request: RecordedRequest) => ScriptedReply | Promise<ScriptedReply>;
+export type ScriptedReplyFn = ReplyFn<RecordedRequest, ScriptedReply>;
 
-export interface ScriptedModelServer {
-  readonly baseURL: string;
-  /** Every well-formed chat request, in arrival order, including ones answered with an error. */
-  readonly requests: RecordedRequest[];
-  enqueue(...replies: Array<ScriptedReply | ScriptedReplyFn>): void;
-  close(): Promise<void>;
-}
+/** `requests` holds the requests of both endpoints. */
+export type ScriptedModelServer = ScriptedServer<RecordedRequest, ScriptedReply>;
 
-export interface StartScriptedModelServerOptions {
-  replies?: Array<ScriptedReply | ScriptedReplyFn>;
-  /** Answers once the script is empty; without it an unexpected call gets a loud 500. */
-  fallback?: ScriptedReplyFn;
+export interface StartScriptedModelServerOptions extends ScriptOptions<
+  RecordedRequest,
+  ScriptedReply
+> {
   model?: string;
   port?: number;
 }
@@ -90,88 +98,102 @@ export async function startScriptedModelServer(
   options: StartScriptedModelServerOptions = {},
 ): Promise<ScriptedModelServer> {
   const model = options.model ?? DEFAULT_SCRIPTED_MODEL;
-  const script: Array<ScriptedReply | ScriptedReplyFn> = [...(options.replies ?? [])];
-  const requests: RecordedRequest[] = [];
+  const script = new ReplyScript(options);
   let counter = 0;
 
-  const handleChat = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const parseRequest = (
+    endpoint: RecordedRequest['endpoint'],
+    body: unknown,
+    headers: RecordedRequest['headers'],
+  ): RecordedRequest | string => {
+    const receivedAt = Date.now();
+    if (endpoint === 'chat') {
+      const parsed = chatCompletionBodySchema.safeParse(body);
+      if (!parsed.success) return `Invalid chat completion request: ${parsed.error.message}`;
+      return { endpoint, body: parsed.data, headers, receivedAt };
+    }
+    const parsed = completionBodySchema.safeParse(body);
+    if (!parsed.success) return `Invalid completion request: ${parsed.error.message}`;
+    const { data } = parsed;
+    return { endpoint, body: { ...data, messages: [] }, prompt: data.prompt, headers, receivedAt };
+  };
+
+  const handle = async (
+    endpoint: RecordedRequest['endpoint'],
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> => {
     const signal = disconnectSignal(res);
-    const parsed = chatCompletionBodySchema.safeParse(parseBody(await readBody(req)));
-    if (!parsed.success) {
-      const message = `Invalid chat completion request: ${parsed.error.message}`;
-      sendError({ res, status: 400, message });
+    const request = parseRequest(endpoint, await readJsonBody(req), { ...req.headers });
+    if (typeof request === 'string') {
+      sendError({ res, status: 400, message: request });
       return;
     }
-    const request: RecordedRequest = {
-      body: parsed.data,
-      headers: { ...req.headers },
-      receivedAt: Date.now(),
-    };
-    requests.push(request);
-    const next = script.shift() ?? options.fallback;
-    const reply = typeof next === 'function' ? await next(request) : next;
+    const reply = await script.next(request);
     if (reply === undefined) {
-      const message = `Scripted model server: script ran out at request #${requests.length} and no fallback is set`;
+      const message = `Scripted model server: script ran out at request #${script.requests.length} and no fallback is set`;
       sendError({ res, status: 500, message, code: 'script_exhausted' });
       return;
     }
-    if (reply.delayMs !== undefined && reply.delayMs > 0) {
-      // A client that timed out has gone; stop waiting so close() is not held up.
-      const waited = await sleep(reply.delayMs, true, { signal }).catch(() => false);
-      if (!waited) return;
-    }
-    if (signal.aborted) return;
+    if (!(await waitOut({ delayMs: reply.delayMs, signal }))) return;
     const status = reply.status ?? 200;
     if (status >= 400) {
       sendError({ res, status, message: reply.content ?? `Scripted error ${status}` });
       return;
     }
     counter += 1;
-    const completion = buildCompletion({ reply, body: parsed.data, model, counter });
-    if (parsed.data.stream === true) {
-      await streamCompletion({ res, status, completion, reply, body: parsed.data, signal });
+    if (endpoint === 'completion') {
+      if (reply.toolCalls?.length) {
+        const message = 'Scripted model server: a text completion cannot carry tool calls';
+        sendError({ res, status: 500, message });
+        return;
+      }
+      const body = completionBodySchema.parse(request.body);
+      const defaults = {
+        defaultChunkChars: DEFAULT_CHUNK_CHARS,
+        defaultChunkDelayMs: DEFAULT_CHUNK_DELAY_MS,
+      };
+      await answerTextCompletion({ res, reply, body, model, counter, ...defaults, signal });
+      return;
+    }
+    const completion = buildCompletion({ reply, body: request.body, model, counter });
+    if (request.body.stream === true) {
+      await streamCompletion({ res, status, completion, reply, body: request.body, signal });
     } else {
       sendJson({ res, status, payload: completionObject(completion) });
     }
   };
 
   const server = createServer((req, res) => {
-    const route = `${req.method} ${new URL(req.url ?? '/', `http://${HOST}`).pathname}`;
+    const route = `${req.method} ${new URL(req.url ?? '/', `http://${SCRIPTED_HOST}`).pathname}`;
     if (route === 'GET /v1/models') {
       const data = [{ id: model, object: 'model', created: 0, owned_by: 'scripted' }];
       sendJson({ res, status: 200, payload: { object: 'list', data } });
       return;
     }
-    if (route !== 'POST /v1/chat/completions') {
+    const endpoint =
+      route === 'POST /v1/chat/completions'
+        ? 'chat'
+        : route === 'POST /v1/completions'
+          ? 'completion'
+          : undefined;
+    if (endpoint === undefined) {
       sendError({ res, status: 404, message: `No route for ${route}` });
       return;
     }
-    handleChat(req, res).catch((error: unknown) => {
+    handle(endpoint, req, res).catch((error: unknown) => {
       // A throwing reply function must fail the caller's test, not hang it.
       if (res.headersSent) res.destroy();
       else sendError({ res, status: 500, message: `Scripted model server: ${String(error)}` });
     });
   });
 
-  server.listen(options.port ?? 0, HOST);
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  let closing: Promise<void> | undefined;
-
+  const { port, close } = await listenOnLoopback({ server, port: options.port });
   return {
-    baseURL: `http://${HOST}:${port}/v1`,
-    requests,
-    enqueue: (...replies) => {
-      script.push(...replies);
-    },
-    close: () => {
-      // Idempotent, so a test may close early and still close again in afterEach.
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
-      return closing;
-    },
+    baseURL: `http://${SCRIPTED_HOST}:${port}/v1`,
+    requests: script.requests,
+    enqueue: (...replies) => script.enqueue(...replies),
+    close,
   };
 }
 
@@ -257,22 +279,14 @@ async function streamCompletion(options: {
   if (options.body.stream_options?.include_usage === true)
     events.push(chunk([], { usage: completion.usage }));
 
-  res.writeHead(options.status, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
+  await writeSse({
+    res,
+    status: options.status,
+    frames: events.map((event) => `data: ${JSON.stringify(event)}\n\n`),
+    tail: 'data: [DONE]\n\n',
+    chunkDelayMs,
+    signal,
   });
-  try {
-    for (const [i, event] of events.entries()) {
-      if (i > 0 && chunkDelayMs > 0) await sleep(chunkDelayMs, undefined, { signal });
-      if (signal.aborted) return;
-      if (!res.write(`data: ${JSON.stringify(event)}\n\n`)) await once(res, 'drain', { signal });
-    }
-    if (!signal.aborted) res.end('data: [DONE]\n\n');
-  } catch (error) {
-    // The client went away mid-stream: nothing left to write to.
-    if (!signal.aborted) throw error;
-  }
 }
 
 function sendError(options: {
@@ -288,60 +302,4 @@ function sendError(options: {
   const payload = { error: { message: options.message, type, param: null, code } };
   const headers = status === 429 ? { 'retry-after-ms': String(DEFAULT_RETRY_AFTER_MS) } : {};
   sendJson({ res, status, payload, headers });
-}
-
-function sendJson(options: {
-  res: ServerResponse;
-  status: number;
-  payload: unknown;
-  headers?: Record<string, string>;
-}): void {
-  const text = JSON.stringify(options.payload);
-  options.res.writeHead(options.status, {
-    ...options.headers,
-    'content-type': 'application/json',
-    'content-length': Buffer.byteLength(text),
-  });
-  options.res.end(text);
-}
-
-/** Aborts when the connection closes before the response has been fully written. */
-function disconnectSignal(res: ServerResponse): AbortSignal {
-  const controller = new AbortController();
-  res.once('close', () => {
-    if (!res.writableFinished) controller.abort();
-  });
-  return controller.signal;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-function cutAtStop(options: {
-  content: string;
-  stop: string | string[] | null | undefined;
-}): string {
-  const stops = typeof options.stop === 'string' ? [options.stop] : (options.stop ?? []);
-  let end = options.content.length;
-  for (const stop of stops) {
-    const at = stop === '' ? -1 : options.content.indexOf(stop);
-    if (at !== -1 && at < end) end = at;
-  }
-  return options.content.slice(0, end);
-}
-
-function splitEvery(options: { text: string; size: number }): string[] {
-  const pieces: string[] = [];
-  for (let i = 0; i < options.text.length; i += options.size) {
-    pieces.push(options.text.slice(i, i + options.size));
-  }
-  return pieces;
-}
-
-function parseBody(text: string): unknown {
-  const parsed = safeParseJson(text);
-  return parsed.success ? parsed.value : undefined;
 }
