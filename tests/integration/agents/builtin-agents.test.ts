@@ -6,6 +6,8 @@ import type { AgentMessage, AgentStreamEvent } from '../../../core/index.ts';
 import {
   AgentForInternLM,
   AgentStatusCode,
+  CompletionModel,
+  INTERNLM2_META,
   INTERNLM_INTERPRETER_PROMPT,
   INTERNLM_META_PROMPT,
   MATH_CODER_PROMPT,
@@ -78,6 +80,49 @@ describe('MathCoder', () => {
         { role: 'environment', content: '120', name: 'interpreter' },
         { role: 'language', content: 'There are \\boxed{120} ways.' },
       ]);
+    } finally {
+      await interpreter.dispose();
+    }
+  });
+});
+
+describe('MathCoder on a text-completion model with INTERNLM2_META', () => {
+  test("the seed's VllmModel(meta_template=...) style: the prompt is InternLM2's, turn by turn", async ({
+    server,
+  }) => {
+    const code = '```python\nprint(2 ** 10)\n```';
+    const first = `Compute it.${CODE_BEGIN}${code}`;
+    server.enqueue({ content: first }, { content: '\\boxed{1024}' });
+    const interpreter = new IPythonInteractive({ sandboxes: provider });
+    const llm = new CompletionModel({
+      model: 'scripted-model',
+      baseURL: server.baseURL,
+      apiKey: 'test',
+      maxRetries: 0,
+      metaTemplate: INTERNLM2_META,
+      stopWords: STOP_WORDS,
+    });
+    const coder = new MathCoder({ llm, interpreter });
+    try {
+      const answer = await coder.call('What is 2 to the 10th?');
+
+      expect(answer.content).toBe('\\boxed{1024}');
+      expect(server.requests.map((request) => request.endpoint)).toEqual([
+        'completion',
+        'completion',
+      ]);
+      const instruction = MATH_CODER_PROMPT.replace('{{}}', '{}');
+      const opening =
+        `<|im_start|>system name=<|interpreter|>\n${instruction}<|im_end|>\n` +
+        '<|im_start|>user\nWhat is 2 to the 10th?<|im_end|>\n';
+      expect(server.requests[0]?.prompt).toBe(`${opening}<|im_start|>assistant\n`);
+      expect(server.requests[1]?.prompt).toBe(
+        opening +
+          `<|im_start|>assistant\n${first}${ACTION_END}<|im_end|>\n` +
+          '<|im_start|>environment name=<|interpreter|>\n1024<|im_end|>\n' +
+          '<|im_start|>assistant\n',
+      );
+      expect(server.requests[0]?.body.stop).toEqual(STOP_WORDS);
     } finally {
       await interpreter.dispose();
     }
