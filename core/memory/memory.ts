@@ -1,7 +1,10 @@
+import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import { ValidationError } from '../errors/validation-error.ts';
+import { isPlainObject } from '../internal/json.ts';
 import { deepCopy } from '../internal/deep-copy.ts';
 import type { AgentMessage } from '../schema/agent-message.ts';
-import { createAgentMessage, isAgentMessage, parseAgentMessage } from '../schema/agent-message.ts';
+import type { AgentMessageInit } from '../schema/agent-message.ts';
+import { createAgentMessage, parseAgentMessage } from '../schema/agent-message.ts';
 
 export type MemoryInput = AgentMessage | string | readonly (AgentMessage | string)[];
 
@@ -41,28 +44,37 @@ export class Memory {
   }
 
   /**
-   * Appends messages. A string becomes a user message. Unlike Lagent, which silently
-   * drops values it cannot read, anything else throws (and nothing of the input is added):
-   * a memory must not lose messages.
+   * Appends messages. A string becomes a user message, and an object with some of a
+   * message's fields (`{content, sender}`) is completed with Lagent's defaults, as
+   * `AgentMessage(**fields)` would. Unlike Lagent, which silently drops values it cannot read,
+   * anything else throws (and nothing of the input is added): a memory must not lose messages.
    */
   add(input: MemoryInput): void {
     const items = typeof input === 'string' || !Array.isArray(input) ? [input] : input;
     // Check every item first: a rejected list adds nothing.
-    const messages = (items as readonly unknown[]).map((item) => {
-      if (typeof item === 'string') return createAgentMessage({ sender: 'user', content: item });
-      if (isAgentMessage(item)) return item;
-      throw new ValidationError({
-        subject: 'memory input',
-        issues: ['expected an AgentMessage or a string'],
-      });
-    });
+    const messages = (items as readonly unknown[]).map((item) => toMessage(item));
     this.#messages.push(...messages);
   }
 
-  /** Removes the messages at the given indices. */
+  /**
+   * Lagent's `delete`: removes the message at `index`, or at each index of a list in turn
+   * (each index counts in the memory as the previous deletions left it, as Lagent's `del`
+   * loop does). Negative indices count from the end. An index out of range throws
+   * InvalidArgumentError, and then nothing is removed (Lagent would have removed the
+   * indices before it).
+   */
   delete(indices: number | readonly number[]): void {
-    const drop = new Set(typeof indices === 'number' ? [indices] : indices);
-    this.#messages = this.#messages.filter((_, index) => !drop.has(index));
+    const remaining = [...this.#messages];
+    for (const index of typeof indices === 'number' ? [indices] : indices) {
+      const position = index < 0 ? remaining.length + index : index;
+      if (!Number.isInteger(index) || position < 0 || position >= remaining.length) {
+        throw new InvalidArgumentError({
+          message: `Memory index ${index} is out of range: the memory holds ${remaining.length} message(s)`,
+        });
+      }
+      remaining.splice(position, 1);
+    }
+    this.#messages = remaining;
   }
 
   /**
@@ -86,4 +98,33 @@ export class Memory {
   clear(): void {
     this.#messages = [];
   }
+}
+
+const messageFields = new Set([
+  'content',
+  'sender',
+  'formatted',
+  'extraInfo',
+  'type',
+  'receiver',
+  'streamState',
+]);
+
+/** A memory entry: a whole message as it is, a partial one completed, anything else refused. */
+function toMessage(item: unknown): AgentMessage {
+  if (typeof item === 'string') return createAgentMessage({ sender: 'user', content: item });
+  const problems: string[] = [];
+  if (!isPlainObject(item)) problems.push('expected an AgentMessage, its fields, or a string');
+  else {
+    if (!('content' in item)) problems.push('a message needs `content`');
+    const unknown = Object.keys(item).filter((key) => !messageFields.has(key));
+    if (unknown.length > 0) problems.push(`not message fields: ${unknown.join(', ')}`);
+    if ('sender' in item && typeof item['sender'] !== 'string')
+      problems.push('`sender` must be a string');
+  }
+  if (problems.length > 0) throw new ValidationError({ subject: 'memory input', issues: problems });
+  const fields = item as Record<string, unknown>;
+  // A whole message is kept as it is (the same object, as Lagent keeps it).
+  if (Object.keys(fields).length === messageFields.size) return fields as unknown as AgentMessage;
+  return createAgentMessage(fields as unknown as AgentMessageInit);
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../../core/errors/invalid-argument-error.ts';
 import { ValidationError } from '../../../../core/errors/validation-error.ts';
 import { Memory } from '../../../../core/memory/memory.ts';
 import type { AgentMessage } from '../../../../core/schema/agent-message.ts';
@@ -43,8 +44,9 @@ describe('Memory', () => {
 
     expect(() => memory.add({ role: 'user', content: 'x' } as never)).toThrow(ValidationError);
     expect(() => memory.add(42 as never)).toThrow(
-      'Invalid memory input: expected an AgentMessage or a string',
+      'Invalid memory input: expected an AgentMessage, its fields, or a string',
     );
+    expect(() => memory.add({ sender: 'user' } as never)).toThrow('a message needs `content`');
     expect(() => memory.add(['fine', null] as never)).toThrow(ValidationError);
 
     expect(contents(memory.getMemory())).toEqual(['m0']);
@@ -80,13 +82,49 @@ describe('Memory', () => {
     expect(contents(kept)).toEqual(['m2', 'm4']);
   });
 
-  it('deletes messages by index or by a list of indices', () => {
+  it('completes an object with some message fields, as AgentMessage(**fields) does', () => {
+    const memory = new Memory();
+
+    memory.add({ content: 'partial', sender: 'Agent' } as never);
+
+    // Lagent: AgentMessage(content='partial', sender='Agent').model_dump() in TypeScript casing.
+    expect(memory.getMemory()).toEqual([
+      {
+        content: 'partial',
+        sender: 'Agent',
+        formatted: null,
+        extraInfo: null,
+        type: null,
+        receiver: null,
+        streamState: 0,
+      },
+    ]);
+  });
+
+  it("deletes as Lagent's del: one index, negative from the end, a list index by index", () => {
+    // Lagent: m = Memory(); m.add([f'm{i}' for i in range(5)]); m.delete(0) -> m1..m4
     const memory = filledMemory(5);
-
     memory.delete(0);
-    memory.delete([1, 3]);
+    expect(contents(memory.getMemory())).toEqual(['m1', 'm2', 'm3', 'm4']);
+    // m.delete(-1) removes the last message
+    memory.delete(-1);
+    expect(contents(memory.getMemory())).toEqual(['m1', 'm2', 'm3']);
+    // m.delete([0, 1]): del [0] leaves m2, m3; then del [1] removes m3
+    memory.delete([0, 1]);
+    expect(contents(memory.getMemory())).toEqual(['m2']);
+  });
 
-    expect(contents(memory.getMemory())).toEqual(['m1', 'm3']);
+  it('an index out of range throws and removes nothing (Lagent raises IndexError)', () => {
+    const memory = filledMemory(3);
+
+    expect(() => memory.delete(3)).toThrow(InvalidArgumentError);
+    expect(() => memory.delete(-4)).toThrow(
+      'Memory index -4 is out of range: the memory holds 3 message(s)',
+    );
+    // Lagent would have deleted index 0 before failing on 5; here nothing changes.
+    expect(() => memory.delete([0, 5])).toThrow(InvalidArgumentError);
+    expect(() => memory.delete(0.5)).toThrow(InvalidArgumentError);
+    expect(contents(memory.getMemory())).toEqual(['m0', 'm1', 'm2']);
   });
 
   it('saves a copy: changing the dump does not change memory', () => {
