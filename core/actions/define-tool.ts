@@ -61,7 +61,7 @@ function checkName(name: string, what: string): void {
 /** Lagent's `parse_outputs`: a tool's return value as one text item. */
 export function outputToText(output: unknown): string {
   if (typeof output === 'string') return output;
-  if (output === undefined) return '';
+  // Lagent: str(None) for a tool that returns nothing.
   // Lagent: a dict as json.dumps, anything else as str().
   return isPlainObject(output) ? toPythonJson(output) : pythonStr(output);
 }
@@ -144,19 +144,19 @@ class DefinedAction implements Action {
       // queue worker retries these) see it.
       if (PlatformError.isInstance(error)) throw error;
       return createActionReturn({
-        args: parsed.value,
+        args: parsed.given,
         type: this.name,
         errmsg: error instanceof Error ? error.message : String(error),
         state: ActionStatusCode.API_ERROR,
       });
     }
     if (isCreatedActionReturn(output)) {
-      output.args ??= parsed.value;
+      output.args ??= parsed.given;
       output.type ??= this.name;
       return output;
     }
     return createActionReturn({
-      args: parsed.value,
+      args: parsed.given,
       type: this.name,
       result: [{ type: 'text', content: outputToText(output) }],
     });

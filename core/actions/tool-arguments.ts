@@ -5,7 +5,8 @@ import type { RequestLimits } from './request-limits.ts';
 import { argumentsProblem, DEFAULT_REQUEST_LIMITS } from './request-limits.ts';
 
 export type ToolArgumentsResult =
-  | { success: true; value: Record<string, unknown> }
+  /** `value`: checked against the schema (defaults filled in); `given`: as the caller sent it. */
+  | { success: true; value: Record<string, unknown>; given: Record<string, unknown> }
   /** `overLimit`: refused for its size or depth, so the inputs must not be echoed back. */
   | { success: false; errmsg: string; overLimit?: boolean };
 
@@ -34,7 +35,8 @@ export function parseToolArguments(
   if (before) return { success: false, errmsg: before.message, overLimit: true };
   if (typeof value === 'string') {
     const text = fence.exec(value)?.[1] ?? value;
-    const parsed = text.trim() === '' ? { success: true as const, value: {} } : safeParseJson(text);
+    // Lagent's JsonParser: empty text is invalid JSON, not an empty object.
+    const parsed = safeParseJson(text);
     if (!parsed.success || !isPlainObject(parsed.value)) {
       return { success: false, errmsg: `invalid json format: ${value}` };
     }
@@ -69,5 +71,5 @@ export function parseToolArguments(
     );
     return { success: false, errmsg: `invalid arguments: ${issues.join('; ')}` };
   }
-  return { success: true, value: result.data };
+  return { success: true, value: result.data, given: value };
 }

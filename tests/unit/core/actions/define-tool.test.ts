@@ -203,6 +203,28 @@ describe('tool outputs', () => {
     expect(outputToText('text')).toBe('text');
     expect(outputToText(7)).toBe('7');
     expect(outputToText({ a: [1, { b: 'c' }] })).toBe('{"a": [1, {"b": "c"}]}');
+    // Lagent's parse_outputs: str(None) for a tool that returns nothing.
+    expect(outputToText(undefined)).toBe('None');
+    expect(outputToText(null)).toBe('None');
+  });
+
+  it("a tool that returns nothing answers 'None', as Lagent's str(None)", async () => {
+    expect((await returning(undefined).run({ inputs: {} })).result).toEqual([
+      { type: 'text', content: 'None' },
+    ]);
+  });
+
+  it('args echo the call as the model made it, without the defaults it did not send', async () => {
+    const tool = defineTool({
+      name: 'Defaults',
+      parameters: z.object({ a: z.number(), b: z.number().default(1) }),
+      execute: ({ a, b }) => a + b,
+    });
+    // Lagent: ActionReturn(args={'a': 2}, result=[{'type': 'text', 'content': '3'}])
+    expect(await tool.run({ inputs: '{"a": 2}' })).toMatchObject({
+      args: { a: 2 },
+      result: [{ type: 'text', content: '3' }],
+    });
   });
 });
 

@@ -6,10 +6,11 @@ import { parseToolArguments } from '../../../../core/index.ts';
 const addSchema = z.object({ a: z.number().int(), b: z.number().int().default(1) });
 
 describe('parseToolArguments', () => {
-  it('takes an object and fills in defaults', () => {
+  it('takes an object and fills in defaults; `given` is the call as sent (Lagent echoes it as args)', () => {
     expect(parseToolArguments({ a: 1 }, addSchema)).toEqual({
       success: true,
       value: { a: 1, b: 1 },
+      given: { a: 1 },
     });
   });
 
@@ -20,17 +21,21 @@ describe('parseToolArguments', () => {
     ['a bare ``` fence', '```\n{"a": 1, "b": 2}\n```'],
     ['a fence with blanks around it', '\n```json\n{"a": 1, "b": 2}\n```  \n'],
   ])('parses %s', (_label, text) => {
-    expect(parseToolArguments(text, addSchema)).toEqual({ success: true, value: { a: 1, b: 2 } });
+    expect(parseToolArguments(text, addSchema)).toEqual({
+      success: true,
+      value: { a: 1, b: 2 },
+      given: { a: 1, b: 2 },
+    });
   });
 
   it.each([
-    ['empty text', ''],
     ['null', null],
     ['undefined', undefined],
   ])('reads %s as no arguments', (_label, inputs) => {
     expect(parseToolArguments(inputs, z.object({ x: z.string().optional() }))).toEqual({
       success: true,
       value: {},
+      given: {},
     });
     expect(parseToolArguments(inputs, addSchema)).toEqual({
       success: false,
@@ -39,6 +44,9 @@ describe('parseToolArguments', () => {
   });
 
   it.each([
+    // Lagent: json.loads('') raises, so JsonParser answers 'invalid json format: '.
+    ['', 'invalid json format: '],
+    ['   ', 'invalid json format:    '],
     ['not json', 'invalid json format: not json'],
     ['[1, 2]', 'invalid json format: [1, 2]'],
     ['"text"', 'invalid json format: "text"'],
@@ -101,6 +109,7 @@ describe('parseToolArguments', () => {
     expect(parseToolArguments({ a: 1, extra: true }, z.looseObject({ a: z.number() }))).toEqual({
       success: true,
       value: { a: 1, extra: true },
+      given: { a: 1, extra: true },
     });
     const typedCatchall = parseToolArguments(
       { a: 1, extra: true },

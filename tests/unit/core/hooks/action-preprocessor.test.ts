@@ -100,7 +100,7 @@ describe('ActionPreprocessor on the executor', () => {
         toolCallId: 'call_1',
       },
       {
-        args: { a: 5, b: 1 },
+        args: { a: 5 }, // as the model called it: the default of b is not echoed
         url: null,
         type: 'Calc',
         result: [{ type: 'text', content: '6' }],
