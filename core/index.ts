@@ -114,6 +114,7 @@ export {
 } from './llms/index.ts';
 export type {
   JSONFormatModel,
+  FormatResponseOptions,
   JSONParserOptions,
   MixedToolParserOptions,
   OutputParser,
@@ -152,12 +153,15 @@ export type {
   ActionExecutorContract,
   ActionExecutorOptions,
   ApiDescription,
+  ArgumentFormat,
   ArgumentLimits,
+  DescribeApiOptions,
   RequestLimits,
   ExecutorCallOptions,
   ForwardOptions,
   LagentParameterType,
   ParameterDescription,
+  ReturnDataDescription,
   RunActionOptions,
   ToolApiSpec,
   ToolArgumentsResult,
@@ -170,7 +174,9 @@ export type {
 export {
   API_PREFIX,
   ActionExecutor,
+  DEFAULT_ARGUMENT_FORMAT,
   DEFAULT_INVALID_ACTION_MESSAGE,
+  DEFAULT_SESSION_ID_PARAMETER,
   DEFAULT_NO_ACTION_MESSAGE,
   FinishAction,
   InvalidAction,
@@ -185,6 +191,8 @@ export {
   inputJsonSchema,
   outputToText,
   parseToolArguments,
+  parseTupleArguments,
+  TUPLE_PARAMETER_DESCRIPTION,
   // Bounds of requests (sizes, depth, timeouts, session ids, envs).
   argumentsProblem,
   checkArguments,
@@ -294,6 +302,12 @@ export {
 } from './sandbox/index.ts';
 export type { JsonValue, SafeParseJsonResult } from './internal/json.ts';
 export { isPlainObject, parseJson, safeParseJson, toPythonJson } from './internal/json.ts';
+export type {
+  ParsePythonLiteralOptions,
+  ParsePythonLiteralResult,
+} from './internal/python-literal.ts';
+export { parsePythonLiteral } from './internal/python-literal.ts';
+export { pythonRepr, pythonStr } from './internal/python-text.ts';
 export { formatTemplate } from './internal/format-template.ts';
 export type { DeadlineRace, RaceDeadlineOptions, WithDeadlineOptions } from './internal/abort.ts';
 export { onAbort, raceDeadline, sleep, throwIfAborted, withDeadline } from './internal/abort.ts';

@@ -11,15 +11,24 @@ export interface ParameterDescription {
   description?: string;
 }
 
+/** One field of what an API returns: Lagent's `return_data` item (`type` only when known). */
+export interface ReturnDataDescription {
+  name: string;
+  description: string;
+  type?: LagentParameterType;
+}
+
 /**
- * One API in Lagent's tool-description format. Keys stay snake_case: this is text shown
- * to models, and prompts tuned on Lagent expect it byte for byte.
+ * One API in Lagent's tool-description format. Keys stay snake_case and in Lagent's order
+ * (`return_data` only when the API declares its returns): this is text shown to models,
+ * and prompts tuned on Lagent expect it byte for byte.
  */
 export interface ApiDescription {
   name: string;
   description: string;
   parameters: ParameterDescription[];
   required: string[];
+  return_data?: ReturnDataDescription[];
   parameter_description?: string;
 }
 

@@ -6,6 +6,7 @@ import { isPlainObject, toPythonJson } from '../internal/json.ts';
 import { throwIfAborted } from '../internal/abort.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import type { MaybePromise } from '../internal/maybe-promise.ts';
+import type { SessionId } from '../memory/memory-manager.ts';
 import { DEFAULT_SESSION_ID } from '../memory/memory-manager.ts';
 import type { ActionReturn } from '../schema/action-return.ts';
 import { createActionReturn, isCreatedActionReturn } from '../schema/action-return.ts';
@@ -17,8 +18,24 @@ import type {
   ToolContext,
   ToolDescription,
 } from './action.ts';
+import type { SessionParameterSchemas } from './session-parameter.ts';
+import {
+  DEFAULT_SESSION_ID_PARAMETER,
+  sessionParameterSchemas,
+  withSessionId,
+} from './session-parameter.ts';
+import type { ArgumentLimits, ToolArgumentsResult } from './tool-arguments.ts';
 import { parseToolArguments } from './tool-arguments.ts';
-import { describeApi, inputJsonSchema } from './tool-description.ts';
+import { describeApi, inputJsonSchema, JSON_PARAMETER_DESCRIPTION } from './tool-description.ts';
+import { parseTupleArguments, TUPLE_PARAMETER_DESCRIPTION } from './tuple-arguments.ts';
+
+/**
+ * How the model passes a tool's arguments, Lagent's action `parser`: `'json'` (JsonParser,
+ * `{"a": 1}`) or `'tuple'` (TupleParser, `(1, 'x')` in parameter order).
+ */
+export type ArgumentFormat = 'json' | 'tuple';
+
+export const DEFAULT_ARGUMENT_FORMAT: ArgumentFormat = 'json';
 
 /**
  * One API. `execute` returns any JSON value (sent to the model as text: objects as JSON)
@@ -28,11 +45,25 @@ import { describeApi, inputJsonSchema } from './tool-description.ts';
 export interface ToolApiSpec<SCHEMA extends z.ZodObject = z.ZodObject> {
   description?: string;
   parameters: SCHEMA;
+  /**
+   * The fields of what `execute` returns, shown to the model as `return_data` (Lagent's
+   * `@tool_api(explode_return=True)`); not checked against the output.
+   */
+  returns?: z.ZodObject;
+  /**
+   * The parameter that gets the executor call's session id, whatever the model sent (Lagent's
+   * AsyncIPythonInterpreter `session_id`). It is left out of the descriptions the model sees,
+   * so a model cannot pick another session. `null`: no such parameter.
+   * @default DEFAULT_SESSION_ID_PARAMETER ('session_id'), when the schema has it
+   */
+  sessionIdParameter?: string | null;
   execute(args: z.output<SCHEMA>, context: ToolContext): MaybePromise<unknown>;
 }
 
 export interface ToolSpec<SCHEMA extends z.ZodObject = z.ZodObject> extends ToolApiSpec<SCHEMA> {
   name: string;
+  /** @default DEFAULT_ARGUMENT_FORMAT ('json') */
+  argumentFormat?: ArgumentFormat;
 }
 
 /** Identity helper that lets TypeScript infer each toolkit API's argument types. */
@@ -45,6 +76,13 @@ export interface ToolkitSpec {
   description?: string;
   /** API name → API. Called as `Name.api`. */
   apis: Readonly<Record<string, ToolApiSpec>>;
+  /** @default DEFAULT_ARGUMENT_FORMAT ('json') */
+  argumentFormat?: ArgumentFormat;
+}
+
+interface PreparedApi {
+  spec: ToolApiSpec;
+  session: SessionParameterSchemas;
 }
 
 // OpenAI's function-name rule, minus the dot that separates toolkit and API.
@@ -71,34 +109,59 @@ class DefinedAction implements Action {
   readonly isToolkit: boolean;
   readonly description: ToolDescription;
   readonly apis: readonly ActionApi[];
-  readonly #specs: ReadonlyMap<string, ToolApiSpec>;
+  readonly argumentFormat: ArgumentFormat;
+  readonly #specs: ReadonlyMap<string, PreparedApi>;
 
   constructor({
     name,
     description,
     apis,
     isToolkit,
+    argumentFormat,
   }: {
     name: string;
     description: string;
     apis: Record<string, ToolApiSpec>;
     isToolkit: boolean;
+    argumentFormat: ArgumentFormat;
   }) {
     checkName(name, 'Tool name');
     for (const api of Object.keys(apis)) checkName(api, 'API name');
+    if (argumentFormat !== 'json' && argumentFormat !== 'tuple') {
+      throw new ToolDefinitionError({
+        message: `argumentFormat of "${name}" must be 'json' or 'tuple', got ${String(argumentFormat)}`,
+      });
+    }
     this.name = name;
     this.isToolkit = isToolkit;
-    this.#specs = new Map(Object.entries(apis));
-    this.apis = Object.entries(apis).map(([api, spec]) => ({
+    this.argumentFormat = argumentFormat;
+    this.#specs = new Map(
+      Object.entries(apis).map(([api, spec]) => [
+        api,
+        {
+          spec,
+          session: sessionParameterSchemas(
+            spec.parameters,
+            spec.sessionIdParameter === undefined
+              ? DEFAULT_SESSION_ID_PARAMETER
+              : spec.sessionIdParameter,
+          ),
+        },
+      ]),
+    );
+    this.apis = [...this.#specs].map(([api, { spec, session }]) => ({
       name: api,
       description: spec.description ?? description,
-      inputSchema: inputJsonSchema(spec.parameters),
+      inputSchema: inputJsonSchema(session.visible),
     }));
-    const described = Object.entries(apis).map(([api, spec]) =>
+    const described = [...this.#specs].map(([api, { spec, session }]) =>
       describeApi({
         name: isToolkit ? api : name,
         description: spec.description ?? (isToolkit ? '' : description),
-        parameters: spec.parameters,
+        parameters: session.visible,
+        returns: spec.returns,
+        parameterDescription:
+          argumentFormat === 'tuple' ? TUPLE_PARAMETER_DESCRIPTION : JSON_PARAMETER_DESCRIPTION,
       }),
     );
     this.description = isToolkit
@@ -114,8 +177,8 @@ class DefinedAction implements Action {
     emit,
     limits,
   }: RunActionOptions): Promise<ActionReturn> {
-    const spec = this.#specs.get(api);
-    if (!spec) {
+    const prepared = this.#specs.get(api);
+    if (!prepared) {
       return createActionReturn({
         args: { inputs, name: api },
         type: this.name,
@@ -123,7 +186,8 @@ class DefinedAction implements Action {
         state: ActionStatusCode.API_ERROR,
       });
     }
-    const parsed = parseToolArguments(inputs, spec.parameters, limits);
+    const { spec } = prepared;
+    const parsed = this.#parse({ inputs, prepared, sessionId, limits });
     if (!parsed.success) {
       return createActionReturn({
         // Inputs over the limits are not echoed: they may be huge, or too deep to serialise.
@@ -161,6 +225,25 @@ class DefinedAction implements Action {
       result: [{ type: 'text', content: outputToText(output) }],
     });
   }
+
+  #parse({
+    inputs,
+    prepared: { spec, session },
+    sessionId,
+    limits,
+  }: {
+    inputs: unknown;
+    prepared: PreparedApi;
+    sessionId: SessionId;
+    limits: ArgumentLimits | undefined;
+  }): ToolArgumentsResult {
+    const parsed =
+      this.argumentFormat === 'tuple'
+        ? parseTupleArguments(inputs, session.visible, limits)
+        : parseToolArguments(inputs, session.lenient, limits);
+    if (!parsed.success || session.name === undefined) return parsed;
+    return withSessionId({ parsed, schema: spec.parameters, name: session.name, sessionId });
+  }
 }
 
 /** Defines a single-API tool, called by its name. */
@@ -170,6 +253,7 @@ export function defineTool<SCHEMA extends z.ZodObject>(spec: ToolSpec<SCHEMA>): 
     description: spec.description ?? '',
     apis: { run: spec },
     isToolkit: false,
+    argumentFormat: spec.argumentFormat ?? DEFAULT_ARGUMENT_FORMAT,
   });
 }
 
@@ -183,5 +267,6 @@ export function defineToolkit(spec: ToolkitSpec): Action {
     description: spec.description ?? '',
     apis: { ...spec.apis },
     isToolkit: true,
+    argumentFormat: spec.argumentFormat ?? DEFAULT_ARGUMENT_FORMAT,
   });
 }

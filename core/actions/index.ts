@@ -4,15 +4,25 @@ export type {
   ApiDescription,
   LagentParameterType,
   ParameterDescription,
+  ReturnDataDescription,
   RunActionOptions,
   ToolContext,
   ToolEvent,
   ToolDescription,
 } from './action.ts';
-export type { ToolApiSpec, ToolkitSpec, ToolSpec } from './define-tool.ts';
-export { defineTool, defineToolApi, defineToolkit, outputToText } from './define-tool.ts';
+export type { ArgumentFormat, ToolApiSpec, ToolkitSpec, ToolSpec } from './define-tool.ts';
+export {
+  DEFAULT_ARGUMENT_FORMAT,
+  defineTool,
+  defineToolApi,
+  defineToolkit,
+  outputToText,
+} from './define-tool.ts';
 export type { ArgumentLimits, ToolArgumentsResult } from './tool-arguments.ts';
 export { parseToolArguments } from './tool-arguments.ts';
+export { parseTupleArguments, TUPLE_PARAMETER_DESCRIPTION } from './tuple-arguments.ts';
+export { DEFAULT_SESSION_ID_PARAMETER } from './session-parameter.ts';
+export type { DescribeApiOptions } from './tool-description.ts';
 export { describeApi, inputJsonSchema, JSON_PARAMETER_DESCRIPTION } from './tool-description.ts';
 export {
   DEFAULT_INVALID_ACTION_MESSAGE,

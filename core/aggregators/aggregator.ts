@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import { isPlainObject, toPythonJson } from '../internal/json.ts';
+import { pythonStr } from '../internal/python-text.ts';
 import type { ChatMessage } from '../llms/chat-model.ts';
 import type { OutputParser } from '../parsers/output-parser.ts';
 import { formatResult, isActionReturn } from '../schema/action-return.ts';
@@ -38,8 +39,10 @@ export function aggregateSystemInstruction(instruction: SystemInstruction): Chat
 }
 
 /**
- * Text of a message's content, as Lagent's `str(content)`: strings as they are, an
- * ActionReturn as its result (or its errmsg when it failed), anything else as JSON.
+ * Text of a message's content, as Lagent's `str(content)`: strings as they are, dicts,
+ * lists and scalars as Python prints them (`{'a': 1, 'b': [1.5, None]}`, `True`). An
+ * ActionReturn is its result (or its errmsg when it failed), as the ActionPreprocessor
+ * hook would have made it, where Lagent would print the dataclass's repr.
  */
 export function contentToText(content: unknown): string {
   if (typeof content === 'string') return content;
@@ -48,5 +51,5 @@ export function contentToText(content: unknown): string {
       ? formatResult(content)
       : (content.errmsg ?? '');
   }
-  return toPythonJson(content);
+  return pythonStr(content);
 }

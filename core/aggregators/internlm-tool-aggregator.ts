@@ -81,7 +81,12 @@ export class InternLMToolAggregator implements Aggregator {
       if (message.sender === name) {
         if (isToolFormatted(message.formatted)) {
           if (message.formatted.status === ToolStatusCode.PARSING_ERROR) continue;
-          chat.push({ role: 'assistant', content: parser.formatResponse(message.formatted) });
+          // The reply text lets the parser write the model's call back as it wrote it.
+          const source = typeof message.content === 'string' ? message.content : undefined;
+          chat.push({
+            role: 'assistant',
+            content: parser.formatResponse(message.formatted, { source }),
+          });
           toolType = message.formatted.toolType;
         } else {
           chat.push({ role: 'assistant', content: contentToText(message.content) });

@@ -1,5 +1,6 @@
 // The one place that calls JSON.parse: everything else parses through here so that
 // untrusted text (model output, queue payloads) never throws an untyped SyntaxError.
+import { pythonNumber } from './python-number.ts';
 
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -26,15 +27,17 @@ export function safeParseJson(text: string): SafeParseJsonResult {
 
 /**
  * Serialises like Python's `json.dumps(value, ensure_ascii=False)`: `", "` and `": "`
- * separators. Lagent renders tool calls and tool outputs this way, and prompts tuned on
- * Lagent's output expect the same bytes.
+ * separators, numbers as Python writes them (safe integers and bigints as ints, other
+ * numbers as floats: `0.5`, `1e-05`, `1e+16`, `NaN`, `Infinity`). Lagent renders tool
+ * calls and tool outputs this way, and prompts tuned on Lagent's output expect the same
+ * bytes.
  */
 export function toPythonJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') return Number.isFinite(value) ? JSON.stringify(value) : 'null';
+  if (typeof value === 'number' || typeof value === 'bigint')
+    return pythonNumber(value, { json: true });
   if (typeof value === 'boolean') return value ? 'true' : 'false';
-  if (typeof value === 'bigint') return value.toString();
   if (Array.isArray(value)) return `[${value.map((item) => toPythonJson(item)).join(', ')}]`;
   if (typeof value === 'object') {
     const toJSON = (value as { toJSON?: () => unknown }).toJSON;

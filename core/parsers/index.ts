@@ -1,4 +1,4 @@
-export type { OutputParser } from './output-parser.ts';
+export type { FormatResponseOptions, OutputParser } from './output-parser.ts';
 export type { StrParserOptions } from './str-parser.ts';
 export { StrParser } from './str-parser.ts';
 export type { JSONFormatModel, JSONParserOptions } from './json-parser.ts';

@@ -1,7 +1,7 @@
 import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import type { ChatMessage } from '../llms/chat-model.ts';
 import { ToolStatusCode } from '../schema/status-codes.ts';
-import type { OutputParser } from './output-parser.ts';
+import type { FormatResponseOptions, OutputParser } from './output-parser.ts';
 import { StrParser } from './str-parser.ts';
 import type { ToolFormatted, ToolParser } from './tool-parser.ts';
 import { isToolFormatted } from './tool-parser.ts';
@@ -65,7 +65,8 @@ export class MixedToolParser implements OutputParser<ToolFormatted> {
     return result;
   }
 
-  formatResponse(parsed: ToolFormatted): string {
+  /** Dispatches to the sub-parser of `parsed.toolType` (with `source`, see ToolParser). */
+  formatResponse(parsed: ToolFormatted, options: FormatResponseOptions = {}): string {
     if (!isToolFormatted(parsed)) {
       throw new InvalidArgumentError({
         message: 'formatResponse expects {toolType, thought, action, status}',
@@ -78,6 +79,6 @@ export class MixedToolParser implements OutputParser<ToolFormatted> {
         message: `No parser for tool type "${String(parsed.toolType)}"`,
       });
     }
-    return parser.formatResponse(parsed);
+    return parser.formatResponse(parsed, options);
   }
 }

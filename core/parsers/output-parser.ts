@@ -10,5 +10,14 @@ export interface OutputParser<TParsed = unknown> {
   readonly toolType?: string | null;
   formatInstruction(): string | ChatMessage[];
   parseResponse(text: string): TParsed;
-  formatResponse(parsed: TParsed): string;
+  formatResponse(parsed: TParsed, options?: FormatResponseOptions): string;
+}
+
+export interface FormatResponseOptions {
+  /**
+   * The reply text `parsed` was read from. Tool parsers write the model's own action text
+   * back when that text still parses to `parsed`, so the history keeps what the model wrote
+   * (`1.0`, big integers, key order, spacing) instead of a re-serialisation.
+   */
+  source?: string | undefined;
 }

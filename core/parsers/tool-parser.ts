@@ -2,9 +2,11 @@ import { InvalidArgumentError } from '../errors/invalid-argument-error.ts';
 import { DEFAULT_MAX_ARGUMENT_DEPTH } from '../actions/request-limits.ts';
 import { isPlainObject, parseJson, toPythonJson } from '../internal/json.ts';
 import { isNestedDeeperThan } from '../internal/json-bounds.ts';
+import { jsonEqual } from '../internal/json-equal.ts';
 import { pythonStr } from '../internal/python-text.ts';
 import type { ToolStatusCode } from '../schema/status-codes.ts';
 import { ToolStatusCode as Status } from '../schema/status-codes.ts';
+import type { FormatResponseOptions } from './output-parser.ts';
 import { StrParser } from './str-parser.ts';
 
 /**
@@ -68,12 +70,9 @@ export class ToolParser extends StrParser {
   }
 
   override parseResponse(text: string): ToolFormatted {
-    if (!text.includes(this.begin)) {
-      return { toolType: null, thought: text, action: null, status: Status.NO_TOOL };
-    }
-    // Like Python's `thought, action, *_ = text.split(begin)`: a second begin tag ends the action.
-    const [thought = '', afterBegin = ''] = text.split(this.begin);
-    const rawAction = this.end === '' ? afterBegin : (afterBegin.split(this.end)[0] ?? '');
+    const split = this.#split(text);
+    if (!split) return { toolType: null, thought: text, action: null, status: Status.NO_TOOL };
+    const { thought, rawAction } = split;
     if (!this.validate) {
       return { toolType: this.toolType, thought, action: rawAction, status: Status.VALID_TOOL };
     }
@@ -89,7 +88,14 @@ export class ToolParser extends StrParser {
     }
   }
 
-  override formatResponse(parsed: unknown): string {
+  /**
+   * Lagent's `format_response`: `thought + begin + action + end`, a dict action as
+   * json.dumps, anything else as str(). Given the reply it was read from (`source`), the
+   * model's own action text is written back instead when the reply still parses to
+   * `parsed`: json.dumps of the parsed value would change `1.0` to `1`, round big integers
+   * and reorder numeric keys, and the history must hold what the model wrote.
+   */
+  override formatResponse(parsed: unknown, { source }: FormatResponseOptions = {}): string {
     if (!isToolFormatted(parsed)) {
       throw new InvalidArgumentError({
         message: 'formatResponse expects {toolType, thought, action, status}',
@@ -101,11 +107,44 @@ export class ToolParser extends StrParser {
         message: `This parser renders "${this.toolType}" calls, not "${String(parsed.toolType)}"`,
       });
     }
-    // Lagent: a dict as json.dumps, anything else as str().
-    const action = isPlainObject(parsed.action)
-      ? toPythonJson(parsed.action)
-      : pythonStr(parsed.action);
+    const action =
+      (source === undefined ? undefined : this.#sourceAction(parsed, source)) ??
+      // Lagent: a dict as json.dumps, anything else as str().
+      (isPlainObject(parsed.action) ? toPythonJson(parsed.action) : pythonStr(parsed.action));
     return parsed.thought + this.begin + action + this.end;
+  }
+
+  // Like Python's `thought, action, *_ = text.split(begin)`: a second begin tag ends the action.
+  #split(text: string): { thought: string; rawAction: string; closed: boolean } | undefined {
+    if (!text.includes(this.begin)) return undefined;
+    const [thought = '', afterBegin = ''] = text.split(this.begin);
+    const rawAction = this.end === '' ? afterBegin : (afterBegin.split(this.end)[0] ?? '');
+    return { thought, rawAction, closed: this.end !== '' && afterBegin.includes(this.end) };
+  }
+
+  /**
+   * The model's action text as it goes back before `end`. A reply the stop word cut inside
+   * the end tag (`{...}\n` then the stop word ```` ```\n ````, with end `\n```\n`) already
+   * holds the start of the tag: that part is not written twice.
+   */
+  #beforeEnd(rawAction: string, closed: boolean): string {
+    if (closed) return rawAction;
+    for (let length = Math.min(rawAction.length, this.end.length - 1); length > 0; length -= 1) {
+      if (rawAction.endsWith(this.end.slice(0, length))) return rawAction.slice(0, -length);
+    }
+    return rawAction;
+  }
+
+  /** The action text of `source`, when `source` still reads as `parsed` (nothing changed it). */
+  #sourceAction(parsed: ToolFormatted, source: string): string | undefined {
+    const split = this.#split(source);
+    if (!split || split.thought !== parsed.thought) return undefined;
+    const written = this.#beforeEnd(split.rawAction, split.closed);
+    if (split.rawAction === parsed.action) return written;
+    const reread = this.parseResponse(source);
+    return reread.toolType === this.toolType && jsonEqual(reread.action, parsed.action)
+      ? written
+      : undefined;
   }
 }
 

@@ -169,12 +169,26 @@ describe('DefaultAggregator memory', () => {
     expect(contentToText(createActionReturn())).toBe('');
   });
 
-  it('renders other content as Python-style JSON (documented deviation from str())', () => {
+  // Lagent: assistant turns are str(message.content); user turns keep the content as it is
+  // (a dict would reach the model client as a dict), here str() too, since turns are text.
+  it("renders other content as Python's str()", () => {
     expect(
-      aggregator.aggregate({ messages: [user({ a: 1, b: ['x'] }), own([1, 'y'])], name }),
+      aggregator.aggregate({
+        messages: [
+          user({ a: 1, b: ['x', "it's"], c: { d: null, e: true, f: 1.5 } }),
+          own([1, 'y', false, 0.00001, 1e16]),
+          user('then '),
+          user(['a\'b"c', 'tab\tnew\nline\\']),
+        ],
+        name,
+      }),
     ).toStrictEqual([
-      { role: 'user', content: '{"a": 1, "b": ["x"]}' },
-      { role: 'assistant', content: '[1, "y"]' },
+      {
+        role: 'user',
+        content: `{'a': 1, 'b': ['x', "it's"], 'c': {'d': None, 'e': True, 'f': 1.5}}`,
+      },
+      { role: 'assistant', content: "[1, 'y', False, 1e-05, 1e+16]" },
+      { role: 'user', content: `then ['a\\'b"c', 'tab\\tnew\\nline\\\\']` },
     ]);
   });
 });

@@ -56,7 +56,8 @@ describe('MessageLogger', () => {
         target: 'ActionExecutor',
         sender: 'Agent',
         sessionId: 3,
-        msg: 'Agent: {"name": "Calc.add", "parameters": {"a": 1, "b": 2}}',
+        // Lagent logs f'{message.content}': Python's str() of the dict.
+        msg: "Agent: {'name': 'Calc.add', 'parameters': {'a': 1, 'b': 2}}",
       },
       {
         level: 30,
