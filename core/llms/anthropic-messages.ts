@@ -107,7 +107,7 @@ export function fromAnthropicContent(blocks: readonly Anthropic.ContentBlock[]):
     if (block.type === 'tool_use') {
       // Through the same bounds as OpenAI's tool calls (depth, non-object arguments).
       const args = JSON.stringify(block.input);
-      toolCalls.push(fromApiToolCall({ id: block.id, name: block.name, arguments: args }));
+      toolCalls.push(fromToolUse({ id: block.id, name: block.name, arguments: args }));
     }
   }
   return { content, toolCalls };
@@ -126,4 +126,13 @@ const finishReasons: Readonly<Record<string, string>> = Object.freeze({
 export function toFinishReason(stopReason: string | null | undefined): string | null {
   if (stopReason === null || stopReason === undefined) return null;
   return finishReasons[stopReason] ?? stopReason;
+}
+
+/**
+ * A tool use as a tool call. The Messages API takes tool input back as an object, so the
+ * call keeps no argument text (OpenAI's history sends the model's own text back).
+ */
+export function fromToolUse(use: { id: string; name: string; arguments: string }): ToolCallRequest {
+  const { arguments: _text, ...call } = fromApiToolCall(use);
+  return call;
 }

@@ -14,6 +14,7 @@ import { toAnthropicPlatformError } from './anthropic-errors.ts';
 import {
   ANTHROPIC_ROLE_MAP,
   fromAnthropicContent,
+  fromToolUse,
   toAnthropicMessages,
   toAnthropicTools,
   toFinishReason,
@@ -25,7 +26,7 @@ import {
   DEFAULT_MODEL_TIMEOUT_MS,
   signalOption,
 } from './model-request-options.ts';
-import { fromApiToolCall } from './openai-messages.ts';
+
 import { cutAtStopWords } from './stop-words.ts';
 
 /**
@@ -144,7 +145,7 @@ export class AnthropicModel implements ChatModel {
       pieces: pieces(),
       stopWords: params.stopWords,
       finish: () => ({
-        toolCalls: [...toolUses.values()].map(fromApiToolCall),
+        toolCalls: [...toolUses.values()].map((use) => fromToolUse(use)),
         finishReason: toFinishReason(stopReason),
       }),
       toError: (error) => toAnthropicPlatformError(error, request.signal),

@@ -4,7 +4,14 @@ import type { FunctionCall } from '../schema/function-call.ts';
 import type { ModelStatusCode } from '../schema/status-codes.ts';
 
 /** A native tool call made by the model; `id` links its result back to it. */
-export type ToolCallRequest = FunctionCall & { id: string };
+export type ToolCallRequest = FunctionCall & {
+  id: string;
+  /**
+   * The arguments as the model wrote them. Sent back in the history while `parameters` still
+   * reads the same, so the model sees its own text (`1.0`, big integers, key order).
+   */
+  arguments?: string;
+};
 
 /**
  * A chat message in OpenAI's shape (TypeScript casing). `role` may also be Lagent's

@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import { safeParseJson, isPlainObject, toPythonJson } from '../internal/json.ts';
 import { isNestedDeeperThan } from '../internal/json-bounds.ts';
+import { jsonEqual } from '../internal/json-equal.ts';
 import { DEFAULT_MAX_ARGUMENT_DEPTH } from '../actions/request-limits.ts';
 import type { ChatMessage, ToolCallRequest } from './chat-model.ts';
 
@@ -72,10 +73,7 @@ function toApiMessage(message: ChatMessage): ApiMessage {
                 type: 'function' as const,
                 function: {
                   name: call.name,
-                  arguments:
-                    typeof call.parameters === 'string'
-                      ? call.parameters
-                      : toPythonJson(call.parameters),
+                  arguments: writtenArguments(call),
                 },
               })),
             }
@@ -97,15 +95,30 @@ export function fromApiToolCall(call: {
   arguments: string;
 }): ToolCallRequest {
   const parsed = safeParseJson(call.arguments === '' ? '{}' : call.arguments);
-  return {
-    id: call.id,
-    name: call.name,
-    // Too deep to copy: kept as text, which the tool then refuses as bad arguments.
-    parameters:
-      parsed.success &&
-      isPlainObject(parsed.value) &&
-      !isNestedDeeperThan(parsed.value, DEFAULT_MAX_ARGUMENT_DEPTH)
-        ? parsed.value
-        : call.arguments,
-  };
+  // Too deep to copy: kept as text, which the tool then refuses as bad arguments.
+  const usable =
+    parsed.success &&
+    isPlainObject(parsed.value) &&
+    !isNestedDeeperThan(parsed.value, DEFAULT_MAX_ARGUMENT_DEPTH);
+  return usable
+    ? {
+        id: call.id,
+        name: call.name,
+        parameters: parsed.value as Record<string, unknown>,
+        arguments: call.arguments,
+      }
+    : { id: call.id, name: call.name, parameters: call.arguments };
+}
+
+/**
+ * A tool call's arguments for the history: the model's own text while the parameters still
+ * read the same (a hook may have changed them), else the parameters written as Python would.
+ */
+function writtenArguments(call: ToolCallRequest): string {
+  if (typeof call.parameters === 'string') return call.parameters;
+  if (call.arguments !== undefined) {
+    const own = safeParseJson(call.arguments === '' ? '{}' : call.arguments);
+    if (own.success && jsonEqual(own.value, call.parameters)) return call.arguments;
+  }
+  return toPythonJson(call.parameters);
 }

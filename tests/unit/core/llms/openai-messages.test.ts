@@ -145,11 +145,32 @@ describe('fromApiToolCall', () => {
       id: 'c1',
       name: 'search',
       parameters: { q: 'x' },
+      arguments: '{"q":"x"}',
     });
     expect(fromApiToolCall({ id: 'c2', name: 'noop', arguments: '' }).parameters).toEqual({});
     expect(fromApiToolCall({ id: 'c3', name: 'bad', arguments: '{"q":' }).parameters).toBe('{"q":');
     expect(fromApiToolCall({ id: 'c4', name: 'list', arguments: '[1, 2]' }).parameters).toBe(
       '[1, 2]',
     );
+  });
+});
+
+describe('tool calls in the history', () => {
+  it("send the model's own argument text back: 1.0, big integers and key order as written", () => {
+    const written = '{"x": 1.0, "big": 12345678901234567890, "2": "b", "1": "a"}';
+    const call = fromApiToolCall({ id: 'c1', name: 'calc', arguments: written });
+    const [assistant] = toApiMessages([{ role: 'assistant', content: null, toolCalls: [call] }]);
+    expect(assistant).toMatchObject({
+      tool_calls: [{ id: 'c1', function: { name: 'calc', arguments: written } }],
+    });
+  });
+
+  it('write the parameters as Python would once a hook has changed them', () => {
+    const call = fromApiToolCall({ id: 'c1', name: 'calc', arguments: '{"x": 1.0}' });
+    const changed = { ...call, parameters: { x: 2 } };
+    const [assistant] = toApiMessages([{ role: 'assistant', content: null, toolCalls: [changed] }]);
+    expect(assistant).toMatchObject({
+      tool_calls: [{ function: { arguments: '{"x": 2}' } }],
+    });
   });
 });

@@ -249,7 +249,7 @@ describe('OpenAIModel', () => {
 
     expect(response).toEqual({
       content: '',
-      toolCalls: [{ id: 'call_1', name: 'search', parameters: { q: 'x' } }],
+      toolCalls: [{ id: 'call_1', name: 'search', parameters: { q: 'x' }, arguments: '{"q":"x"}' }],
       finishReason: 'tool_calls',
     });
   });
