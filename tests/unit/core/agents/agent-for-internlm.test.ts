@@ -181,4 +181,28 @@ describe('MathCoder', () => {
     expect(first[0]?.content).toContain("'\\boxed{}'");
     expect(closed).toEqual(['p1']);
   });
+
+  it('streams its steps too, and closes the session when the stream ends', async () => {
+    const { interpreter, closed } = tools();
+    const llm = new FakeChatModel({
+      replies: [CODE_CALL, '\\boxed{2}'],
+      streaming: true,
+      split: (text) => [text],
+    });
+    const coder = new MathCoder({ llm, interpreter });
+
+    const { events, result } = await collect(coder.stream('1+1?', { sessionId: 's' }));
+
+    expect(result.content).toBe('\\boxed{2}');
+    expect(
+      events.flatMap((event) =>
+        event.type === 'step' ? [[event.message.sender, event.message.streamState]] : [],
+      ),
+    ).toEqual([
+      ['Agent', AgentStatusCode.END],
+      ['ActionExecutor', AgentStatusCode.CODE_RETURN],
+      ['Agent', AgentStatusCode.END],
+    ]);
+    expect(closed).toEqual(['s']);
+  });
 });
