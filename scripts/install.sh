@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what lagent-ts needs on a Debian 12 machine:
-#   Node.js 24, docker.io (+ gVisor runsc runtime), redis-server, mmdebstrap,
-#   the npm dependencies and (when present) the sandbox image.
+#   Node.js 24, docker.io (+ gVisor runsc runtime), redis-server, mmdebstrap, chromium
+#   (headless, for the browser tests), the npm dependencies and (when present) the sandbox image.
 # Idempotent: every step first checks whether it is needed, so a second run is fast.
 # Usage: bash scripts/install.sh   (or `source scripts/setup.sh` to also get Node 24 on PATH)
 set -euo pipefail
@@ -10,7 +10,10 @@ REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 NODE_PREFIX="$REPO/.tools/node"
 NODE_BIN="$NODE_PREFIX/node_modules/.bin"
 NODE_MIN_MAJOR=24
-APT_PACKAGES=(docker.io redis-server runsc mmdebstrap curl)
+# chromium: the browser tests drive /usr/bin/chromium through puppeteer-core, which downloads
+# no browser. Its fonts come with it: fontconfig pulls in fonts-dejavu-core, and its
+# recommends (installed, as apt_install keeps recommends) add fonts-liberation.
+APT_PACKAGES=(docker.io redis-server runsc mmdebstrap curl chromium)
 RUNSC_PATH=/usr/bin/runsc
 DAEMON_JSON=/etc/docker/daemon.json
 DOCKERD_LOG=/var/log/dockerd.log

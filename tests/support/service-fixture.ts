@@ -109,6 +109,7 @@ export async function readEvents({
   headers = {},
   stopWhen = () => false,
   post,
+  path,
 }: {
   url: string;
   /** The job whose events route is read (unless `post` says otherwise). */
@@ -118,9 +119,12 @@ export async function readEvents({
   stopWhen?: (events: readonly SseEvent[]) => boolean;
   /** A POST that answers with a stream (`/v1/run-code` asked for events) instead. */
   post?: { path: string; body: unknown };
+  /** Another stream to GET instead (e.g. `/v1/workers/events`). */
+  path?: string;
 }): Promise<{ events: SseEvent[]; endedByServer: boolean; headers: Headers }> {
   const controller = new AbortController();
-  const response = await fetch(post ? url + post.path : `${url}/v1/jobs/${jobId}/events`, {
+  const target = post ? url + post.path : path ? url + path : `${url}/v1/jobs/${jobId}/events`;
+  const response = await fetch(target, {
     ...(post ? { method: 'POST', body: JSON.stringify(post.body) } : {}),
     headers: {
       ...(post ? { 'content-type': 'application/json', accept: 'text/event-stream' } : {}),

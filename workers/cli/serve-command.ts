@@ -133,6 +133,7 @@ export function registerServeCommand(program: Command): void {
           backend: jobs.mode,
           worker: worker?.id ?? (jobs.mode === 'embedded' ? 'in this process' : 'none here'),
           openapi: `${service.url}/openapi.json`,
+          dashboard: `${service.url}/ui/`,
         },
         tenants === undefined
           ? `serving on ${service.url}, this machine only (no API keys configured)`

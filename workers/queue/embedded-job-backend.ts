@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { BatchResult, SubmitBatchOptions } from './job-batch.ts';
 import { submitBatch } from './job-batch.ts';
@@ -67,6 +68,9 @@ export class EmbeddedJobBackend implements JobBackend {
   readonly #resultTtlMs: number;
   readonly #idle = new Set<() => void>();
   #running = 0;
+  /** Jobs run to their end, as a worker's heartbeat counts them (the overview's jobs/s). */
+  #completed = 0;
+  readonly #startedAt = Date.now();
   #closed = false;
 
   constructor({
@@ -260,7 +264,14 @@ export class EmbeddedJobBackend implements JobBackend {
       workers: [
         {
           workerId: EMBEDDED_WORKER_ID,
-          health: { status: this.#closed ? 'closed' : 'ok', active: this.#running },
+          health: {
+            status: this.#closed ? 'closed' : 'ok',
+            host: hostname(),
+            active: this.#running,
+            completed: this.#completed,
+            uptimeMs: Date.now() - this.#startedAt,
+            sessions: this.#runner.sessionKeys.length,
+          },
         },
       ],
       waiting: this.#queue.length,
@@ -349,6 +360,7 @@ export class EmbeddedJobBackend implements JobBackend {
       if (sessionKey !== undefined) this.#busySessions.add(sessionKey);
       void this.#run(job).finally(() => {
         this.#running -= 1;
+        this.#completed += 1;
         if (sessionKey !== undefined) this.#busySessions.delete(sessionKey);
         this.#pump();
         this.#settleIdle();

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { AbortedError } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { ApiErrorSchema, HttpError } from './api-error.ts';
+import type { JobLog } from './job-log.ts';
 import type { TenantSubmit } from './job-submit.ts';
 import { clientGone, streamJobEvents } from './job-submit.ts';
 import {
@@ -12,7 +13,9 @@ import {
   FailedJobSchema,
   FailedJobsQuerySchema,
   JobInfoSchema,
+  JobListSchema,
   JobParamsSchema,
+  ListJobsQuerySchema,
   MAX_FAILED_JOBS_READ,
   ReadJobQuerySchema,
   SubmitJobBodySchema,
@@ -26,6 +29,7 @@ export interface JobRoutesOptions {
   /** Every open event stream, so the service can end them when it stops. */
   streams: OpenStreams;
   submit: TenantSubmit;
+  log: JobLog;
 }
 
 // Results hold JSON typed `unknown` in TypeScript; the serializer checks each answer against
@@ -35,10 +39,10 @@ type Body<Schema extends z.ZodType> = z.output<Schema>;
 const errors = (...statuses: number[]) =>
   Object.fromEntries(statuses.map((status) => [status, ApiErrorSchema]));
 
-/** Jobs: submit, read (with a long-poll), follow as events, cancel, list the failed. */
+/** Jobs: submit, list, read (with a long-poll), follow as events, cancel, list the failed. */
 export function registerJobRoutes(
   root: FastifyInstance,
-  { jobs, streams, submit }: JobRoutesOptions,
+  { jobs, streams, submit, log }: JobRoutesOptions,
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
@@ -58,6 +62,34 @@ export function registerJobRoutes(
       const { request: jobRequest, jobId, deadlineMs } = request.body;
       const queueId = await submit(request.scope, { jobRequest, jobId, deadlineMs });
       return reply.code(202).send({ jobId: request.scope.publicId(queueId) ?? queueId });
+    },
+  );
+
+  app.get(
+    '/v1/jobs',
+    {
+      schema: {
+        summary: 'List recent jobs',
+        description:
+          'The run-code and tool-call jobs this service process took for the caller, newest first (at most the last 1,000), with their state and, once ended, status, duration and failure.',
+        tags: ['jobs'],
+        querystring: ListJobsQuerySchema,
+        response: { 200: JobListSchema, ...errors(400) },
+      },
+    },
+    async (request) => {
+      const { limit, state, status, kind, sessionId, failed } = request.query;
+      const listed = await log.list({
+        scope: request.scope,
+        limit,
+        filter: (job) =>
+          (kind === undefined || job.kind === kind) &&
+          (sessionId === undefined || job.sessionId === sessionId) &&
+          (status === undefined || job.status === status) &&
+          (failed === undefined || (job.failure !== null) === failed),
+      });
+      // The state is read as the list is made: filtered after it.
+      return { jobs: state === undefined ? listed : listed.filter((job) => job.state === state) };
     },
   );
 
@@ -88,10 +120,12 @@ export function registerJobRoutes(
         }
       }
       const info = await jobs.getJob({ jobId });
+      const logged = log.entry(scope, jobId);
       return {
         ...info,
         jobId: request.params.jobId,
         ...(info.result ? { result: scope.result(info.result) } : {}),
+        ...(logged ? { request: logged.request, submittedAt: logged.submittedAt } : {}),
       } as Body<typeof JobInfoSchema>;
     },
   );

@@ -2,12 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JobBackend } from '../queue/job-backend.ts';
 import type { JobEvent, ParsedJobRequest } from '../queue/job-schema.ts';
+import type { JobLog } from './job-log.ts';
 import type { ServiceMetrics } from './service-metrics.ts';
 import type { SessionRegistry } from './session-registry.ts';
 import type { TenantScope } from './tenant-scope.ts';
 import type { OpenStreams } from './sse-stream.ts';
 import { openSseStream } from './sse-stream.ts';
 import type { TenantUsage } from './tenant-usage.ts';
+
+/** The worker tool whose sessions are V8 isolates, not IPython kernels. */
+const JAVASCRIPT_TOOL = 'JavaScriptInterpreter';
 
 // What the job routes share: a tenant's submit, and a job's events as a stream.
 
@@ -18,6 +22,8 @@ export interface TenantSubmitOptions {
   requireWorker: () => Promise<void>;
   usage: TenantUsage;
   sessions: SessionRegistry;
+  /** The tenant's recent jobs (`GET /v1/jobs`). */
+  log: JobLog;
 }
 
 export type TenantSubmit = (
@@ -39,13 +45,20 @@ export function createTenantSubmit({
   requireWorker,
   usage,
   sessions,
+  log,
 }: TenantSubmitOptions): TenantSubmit {
   return async (scope, { jobRequest, jobId = randomUUID(), deadlineMs }) => {
     const queueId = scope.jobId(jobId);
     const queued = scope.request(jobRequest);
     await requireWorker();
     if (jobRequest.sessionId !== undefined) {
-      sessions.use({ scope, sessionId: jobRequest.sessionId });
+      const javascript =
+        jobRequest.kind === 'tool-call' && jobRequest.call.name === JAVASCRIPT_TOOL;
+      sessions.use({
+        scope,
+        sessionId: jobRequest.sessionId,
+        language: javascript ? 'javascript' : 'python',
+      });
     }
     const release = usage.admitJob(scope.tenant, queueId);
     try {
@@ -59,6 +72,7 @@ export function createTenantSubmit({
       throw error;
     }
     usage.track(scope.tenant, queueId);
+    log.record({ scope, queueId, request: jobRequest });
     metrics.jobSubmitted(jobRequest.kind);
     return queueId;
   };

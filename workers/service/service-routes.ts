@@ -3,6 +3,9 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { ApiErrorSchema, describeError } from './api-error.ts';
+import type { QueueSampler, StatusSample } from './queue-sampler.ts';
+import type { OpenStreams } from './sse-stream.ts';
+import { openSseStream } from './sse-stream.ts';
 import {
   HealthSchema,
   QueueStatusSchema,
@@ -10,8 +13,11 @@ import {
   ToolDescriptorSchema,
 } from './service-schemas.ts';
 
-/** Tools, workers, liveness and readiness. */
-export function registerServiceRoutes(root: FastifyInstance, { jobs }: { jobs: JobBackend }) {
+/** Tools, workers (read once or followed), liveness and readiness. */
+export function registerServiceRoutes(
+  root: FastifyInstance,
+  { jobs, sampler, streams }: { jobs: JobBackend; sampler: QueueSampler; streams: OpenStreams },
+) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
   app.get(
@@ -43,6 +49,42 @@ export function registerServiceRoutes(root: FastifyInstance, { jobs }: { jobs: J
       },
     },
     async () => jobs.queueStatus(),
+  );
+
+  app.get(
+    '/v1/workers/events',
+    {
+      schema: {
+        summary: 'Follow the workers and the queue',
+        description:
+          'Server-Sent Events: first `history` (`{intervalMs, samples}`: the samples of the last 10 minutes, oldest first), then a `status` sample every interval: jobs waiting and running, sessions, jobs finished per second, and each live worker with its own rate and heartbeat. Queue-wide, as `/v1/workers`.',
+        tags: ['workers'],
+        response: { 200: z.string().describe('text/event-stream; each `data` is JSON') },
+      },
+    },
+    async (_request, reply) => {
+      reply.hijack();
+      const stream = openSseStream({ response: reply.raw });
+      streams.add(stream);
+      let id = 0;
+      // Samples are sent in order; a slow client holds back only its own stream.
+      let sending = stream.send({
+        id: id++,
+        type: 'history',
+        data: { intervalMs: sampler.intervalMs, samples: sampler.history() },
+      });
+      const unsubscribe = sampler.subscribe((sample: StatusSample) => {
+        sending = sending.then(() => stream.send({ id: id++, type: 'status', data: sample }));
+      });
+      // Ends when the client leaves or the service stops (these streams never end otherwise).
+      const done = AbortSignal.any([stream.signal, sampler.closed]);
+      if (!done.aborted) {
+        await new Promise((resolve) => done.addEventListener('abort', resolve, { once: true }));
+      }
+      unsubscribe();
+      streams.delete(stream);
+      stream.end();
+    },
   );
 
   app.get(

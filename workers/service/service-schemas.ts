@@ -4,6 +4,7 @@ import {
   JobEventSchema,
   JobRequestSchema,
   JobResultSchema,
+  JobStatusSchema,
   freshWithoutSession,
   RunCodeRequestObjectSchema,
   ToolCallRequestSchema,
@@ -47,8 +48,50 @@ export const JobInfoSchema = z
     state: z.enum(['queued', 'running', 'ended']),
     workerId: z.string().nullable(),
     result: StoredJobResultSchema.optional(),
+    request: JobRequestSchema.optional().describe(
+      'The request as it was submitted, when this service process took it (code over 64 KiB is cut)',
+    ),
+    submittedAt: z.number().optional().describe('Epoch milliseconds, with `request`'),
   })
   .meta({ id: 'JobInfo' });
+
+/** The most jobs one list answers. */
+export const MAX_JOBS_LISTED = 1_000;
+
+export const ListJobsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_JOBS_LISTED).default(100),
+  state: z.enum(['queued', 'running', 'ended']).optional(),
+  status: JobStatusSchema.optional(),
+  kind: z.enum(['run-code', 'tool-call']).optional(),
+  sessionId: z.string().max(128).optional(),
+  failed: z
+    .enum(['true', 'false'])
+    .transform((value) => value === 'true')
+    .optional()
+    .describe('true: only jobs that did not succeed; false: only those that did'),
+});
+
+export const JobSummarySchema = z
+  .object({
+    jobId: z.string(),
+    tenant: z.string().nullable().describe("The API key's tenant; null without keys"),
+    kind: z.string(),
+    state: z.enum(['queued', 'running', 'ended']),
+    status: JobStatusSchema.nullable(),
+    title: z.string().describe("The code's first line, or the tool's name"),
+    sessionId: z.string().nullable(),
+    submittedAt: z.number(),
+    endedAt: z.number().nullable(),
+    durationMs: z.number().nullable().describe('From submit to end, queue time included'),
+    workerId: z.string().nullable(),
+    failure: z
+      .string()
+      .nullable()
+      .describe("Why it did not succeed: the code's error, the tool's errmsg, or the status"),
+  })
+  .meta({ id: 'JobSummary' });
+
+export const JobListSchema = z.object({ jobs: z.array(JobSummarySchema) }).meta({ id: 'JobList' });
 
 export const ReadJobQuerySchema = z.object({
   waitMs: z.coerce

@@ -13,7 +13,10 @@ import { parseJson } from '../../core/index.ts';
 import { Registry } from 'prom-client';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
+import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { HttpError, sendError } from './api-error.ts';
+import { JobLog } from './job-log.ts';
+import { QueueSampler } from './queue-sampler.ts';
 import { registerMcpRoutes } from '../mcp/mcp-http.ts';
 import { registerJobRoutes } from './job-routes.ts';
 import { createTenantSubmit } from './job-submit.ts';
@@ -61,6 +64,8 @@ export interface CreateServiceOptions {
   metricsRegistries?: readonly Registry[];
   /** MCP at /mcp: how long an idle MCP session, and an idle sandbox session of one, is kept. */
   mcp?: { idleTtlMs?: number; sandboxIdleTtlMs?: number };
+  /** The dashboard at /ui/: how often its live view reads the queue. */
+  dashboard?: { sampleIntervalMs?: number };
 }
 
 export interface StartServiceOptions extends CreateServiceOptions {
@@ -121,6 +126,7 @@ export async function createService({
   tenants,
   metricsRegistries = [],
   mcp = {},
+  dashboard = {},
 }: CreateServiceOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Keys are never logged, whatever a serializer or a level would print.
@@ -166,11 +172,17 @@ export async function createService({
     usage,
   });
   const requireWorker = createWorkerCheck({ jobs });
-  const submit = createTenantSubmit({ jobs, metrics, requireWorker, usage, sessions });
-  registerJobRoutes(app, { jobs, streams, submit });
+  const log = new JobLog({ jobs });
+  const sampler = new QueueSampler({
+    jobs,
+    ...(dashboard.sampleIntervalMs === undefined ? {} : { intervalMs: dashboard.sampleIntervalMs }),
+  });
+  const submit = createTenantSubmit({ jobs, metrics, requireWorker, usage, sessions, log });
+  registerJobRoutes(app, { jobs, streams, submit, log });
   registerRunRoutes(app, { jobs, streams, submit });
   registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
-  registerServiceRoutes(app, { jobs });
+  registerServiceRoutes(app, { jobs, sampler, streams });
+  registerDashboardRoutes(app);
   registerMcpRoutes(app, { jobs, submit, registry: sessions, ...mcp });
   // Built on the first request, once every route is registered; the routes never change.
   let document: object | undefined;
@@ -189,10 +201,14 @@ export async function createService({
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(scraped.contentType).send(await scraped.metrics()),
   );
-  app.addHook('preClose', () => streams.drain(streamGraceMs));
+  app.addHook('preClose', () => {
+    sampler.close(); // the live status streams end now; job streams get their grace
+    return streams.drain(streamGraceMs);
+  });
   app.addHook('onClose', () => {
     usage.close();
     sessions.close();
+    log.close();
   });
   return app;
 }

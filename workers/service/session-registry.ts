@@ -11,9 +11,12 @@ import type { TenantScope } from './tenant-scope.ts';
 export const DEFAULT_SESSION_IDLE_TTL_MS = 15 * 60_000;
 export const MAX_SESSION_IDLE_TTL_MS = 24 * 3_600_000;
 
+export type SessionLanguage = 'python' | 'javascript';
+
 export interface SessionRecord {
   sessionId: string;
-  language: 'python';
+  /** What its first job ran: IPython, or the JavaScriptInterpreter tool. */
+  language: SessionLanguage;
   createdAt: number;
   lastUsedAt: number;
   idleTtlMs: number;
@@ -43,9 +46,12 @@ export class SessionRegistry {
     sessionId,
     idleTtlMs,
     startIdleClock = true,
+    language = 'python',
   }: {
     scope: TenantScope;
     sessionId: string;
+    /** Noted when the session is new. @default 'python' */
+    language?: SessionLanguage;
     idleTtlMs?: number | undefined;
     /** False while the session is starting: a start may outlast a short idle time. */
     startIdleClock?: boolean;
@@ -71,7 +77,7 @@ export class SessionRegistry {
     const entry: Entry = {
       sessionId,
       queueSessionId: scope.sessionId(sessionId),
-      language: 'python',
+      language,
       createdAt: now,
       lastUsedAt: now,
       idleTtlMs: idleTtlMs ?? DEFAULT_SESSION_IDLE_TTL_MS,

@@ -32,7 +32,9 @@ export const CreateSessionBodySchema = z
 export const SessionSchema = z
   .object({
     sessionId: z.string(),
-    language: z.literal('python'),
+    language: z
+      .enum(['python', 'javascript'])
+      .describe('python: an IPython kernel; javascript: named by JavaScriptInterpreter calls'),
     createdAt: z.number().describe('Epoch milliseconds'),
     lastUsedAt: z.number().describe('Epoch milliseconds'),
     idleTtlMs: z.number(),

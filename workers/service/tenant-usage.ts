@@ -1,15 +1,10 @@
-import { JobNotFoundError } from '../../core/index.ts';
 import type { JobBackend } from '../queue/job-backend.ts';
 import { HttpError } from './api-error.ts';
+import { watchJobEnd } from './job-end-watch.ts';
 import type { Tenant } from './tenants.ts';
 
 // What each tenant uses right now, held by this service process: its request rate and its
 // jobs not yet ended. (Two service processes in front of one queue count apart; docs/service.md.)
-
-/** How long one wait for a tracked job's end lasts before it is renewed. */
-const TRACK_WAIT_MS = 60_000;
-/** Pause before tracking again after the backend failed to answer. */
-const TRACK_RETRY_MS = 1_000;
 
 interface Bucket {
   tokens: number;
@@ -71,24 +66,13 @@ export class TenantUsage {
   /** Frees the job's place once it has ended (its result stored, or its record gone). */
   track(tenant: Tenant, jobId: string): void {
     if (!Number.isFinite(tenant.quotas.maxConcurrentJobs)) return;
-    void this.#untilEnded(jobId).finally(() => this.#running.get(tenant.id)?.delete(jobId));
+    const watch = watchJobEnd({ jobs: this.#jobs, jobId, signal: this.#stop.signal });
+    void watch.finally(() => this.#running.get(tenant.id)?.delete(jobId));
   }
 
   /** Jobs counted against the tenant now. */
   runningJobs(tenant: Tenant): number {
     return this.#running.get(tenant.id)?.size ?? 0;
-  }
-
-  async #untilEnded(jobId: string): Promise<void> {
-    const signal = this.#stop.signal;
-    while (!signal.aborted) {
-      try {
-        if (await this.#jobs.awaitResult({ jobId, waitMs: TRACK_WAIT_MS, signal })) return;
-      } catch (error) {
-        if (error instanceof JobNotFoundError || signal.aborted) return;
-        await new Promise((resolve) => setTimeout(resolve, TRACK_RETRY_MS).unref());
-      }
-    }
   }
 
   /** Ends the tracking waits (the service is stopping). */

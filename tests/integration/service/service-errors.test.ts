@@ -171,6 +171,7 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
         '/v1/tool-calls',
         '/v1/tools',
         '/v1/workers',
+        '/v1/workers/events',
       ].sort(),
     );
     const ajv = new Ajv2020({ strict: false });
@@ -189,7 +190,12 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
     });
     check('JobResult', ran.body);
     const { jobId } = ran.body as { jobId: string };
-    check('JobInfo', (await call({ url: t.url, path: `/v1/jobs/${jobId}` })).body);
+    const info = (await call({ url: t.url, path: `/v1/jobs/${jobId}` })).body;
+    expect(info).toHaveProperty('request.code', 'print(1)\n2');
+    check('JobInfo', info);
+    const listed = (await call({ url: t.url, path: '/v1/jobs' })).body as { jobs: unknown[] };
+    expect(listed.jobs.length).toBeGreaterThan(0);
+    check('JobList', listed);
     const events = await readEvents({ url: t.url, jobId });
     for (const event of events.events) check('JobEvent', event.data);
     const session = `openapi-${mode}`;

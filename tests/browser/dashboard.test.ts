@@ -1,0 +1,351 @@
+// The dashboard in real headless Chromium (Debian's package, driven by puppeteer-core),
+// against `lagent serve`'s service on 127.0.0.1 in front of Redis with a real worker and real
+// Docker sandboxes. Each page's screenshot goes to docs/screenshots/.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, Page } from 'puppeteer-core';
+import type { TestService } from '../support/service-fixture.ts';
+import { call, startTestService } from '../support/service-fixture.ts';
+import type { OpenedPage } from '../support/browser.ts';
+import { launchBrowser, openPage, saveScreenshot } from '../support/browser.ts';
+import { hashApiKey } from '../../workers/service/tenants.ts';
+
+const KEYS = { alice: 'alice-ui-0123456789abcdef', bob: 'bob-ui-0123456789abcdef' };
+const TENANTS = {
+  tenants: [
+    { id: 'alice', keys: [hashApiKey(KEYS.alice)] },
+    { id: 'bob', keys: [hashApiKey(KEYS.bob)] },
+  ],
+};
+/** Room for a sandbox start under gVisor on a loaded machine. */
+const UI_WAIT_MS = 90_000;
+
+interface DomNode {
+  nodeType: number;
+  nodeValue?: string;
+  attributes?: string[];
+  children?: DomNode[];
+  contentDocument?: DomNode;
+}
+
+/**
+ * The text of the element with `id` inside the page's iframes, read from the DevTools DOM
+ * (pierced into frames) until it appears.
+ */
+async function framedText({ page, id }: { page: Page; id: string }): Promise<string> {
+  const session = await page.createCDPSession();
+  const find = (node: DomNode, inFrame: boolean): DomNode | undefined => {
+    const attributes = node.attributes ?? [];
+    for (let index = 0; index < attributes.length; index += 2) {
+      if (inFrame && attributes[index] === 'id' && attributes[index + 1] === id) return node;
+    }
+    for (const child of node.children ?? []) {
+      const found = find(child, inFrame);
+      if (found) return found;
+    }
+    return node.contentDocument ? find(node.contentDocument, true) : undefined;
+  };
+  const deadline = Date.now() + UI_WAIT_MS;
+  try {
+    for (;;) {
+      const { root } = (await session.send('DOM.getDocument', { depth: -1, pierce: true })) as {
+        root: DomNode;
+      };
+      const element = find(root, false);
+      if (element) {
+        return (element.children ?? []).map((child) => child.nodeValue ?? '').join('');
+      }
+      if (Date.now() > deadline) throw new Error(`no #${id} inside a frame`);
+      // The next animation frame: the iframe's document may not have loaded yet.
+      await page.evaluate(NEXT_FRAME);
+    }
+  } finally {
+    await session.detach();
+  }
+}
+
+// Code run in the page is written as strings: this file is type-checked without the DOM
+// library (it clashes with undici's fetch types), and these are short.
+const NEXT_FRAME = 'new Promise((resolve) => requestAnimationFrame(() => resolve(true)))';
+
+/** Waits until the element's text contains `text`. */
+async function waitForText({
+  page,
+  selector,
+  text,
+}: {
+  page: Page;
+  selector: string;
+  text: string;
+}): Promise<void> {
+  const [element, wanted] = [JSON.stringify(selector), JSON.stringify(text)];
+  await page.waitForFunction(
+    `(document.querySelector(${element})?.textContent ?? '').includes(${wanted})`,
+    { timeout: UI_WAIT_MS },
+  );
+}
+
+interface Submitted {
+  jobId: string;
+}
+
+describe('the dashboard, with API keys, over Redis and a worker', () => {
+  let t: TestService;
+  let browser: Browser;
+  const opened: OpenedPage[] = [];
+
+  const submit = async (key: string, request: Record<string, unknown>): Promise<string> => {
+    const answer = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/jobs',
+      body: { request },
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(answer.status).toBe(202);
+    return (answer.body as Submitted).jobId;
+  };
+
+  /** A new tab (its own sessionStorage), signed in with `key` through the key prompt. */
+  const signedIn = async (key: string, hash = '#/'): Promise<OpenedPage> => {
+    const tab = await openPage({ browser, url: `${t.url}/ui/${hash}` });
+    opened.push(tab);
+    const { page } = tab;
+    await page.waitForSelector('[data-testid="key-prompt"]', { timeout: UI_WAIT_MS });
+    await page.type('[data-testid="api-key"]', key);
+    await page.click('[data-testid="key-prompt"] button[type="submit"]');
+    await page.waitForFunction(`!document.querySelector('[data-testid="key-prompt"]')`, {
+      timeout: UI_WAIT_MS,
+    });
+    return tab;
+  };
+
+  const textOf = async (page: Page, selector: string): Promise<string> =>
+    String(
+      await page.evaluate(`document.querySelector(${JSON.stringify(selector)})?.textContent ?? ''`),
+    );
+
+  beforeAll(async () => {
+    t = await startTestService({
+      mode: 'redis',
+      client: { backoffMs: 10 },
+      service: { tenants: TENANTS, dashboard: { sampleIntervalMs: 500 } },
+    });
+    browser = await launchBrowser();
+  }, 180_000);
+  afterAll(async () => {
+    try {
+      await browser?.close();
+    } finally {
+      await t?.close();
+    }
+  });
+
+  test('the overview shows the started worker, live, under the CSP with no violation', async () => {
+    const workerId = t.setup.worker?.id;
+    expect(workerId).toBeDefined();
+    const tab = await signedIn(KEYS.alice);
+    const { page } = tab;
+    await page.waitForSelector(`[data-testid="workers"] tr[data-worker="${workerId}"]`, {
+      timeout: UI_WAIT_MS,
+    });
+    const row = await textOf(page, `tr[data-worker="${workerId}"]`);
+    expect(row).toContain('ok');
+    // The chart is drawn (Chart.js sized its canvas) once samples arrived.
+    await page.waitForFunction(
+      `(document.querySelector('[data-testid="queue-chart"] canvas')?.width ?? 0) > 0`,
+      { timeout: UI_WAIT_MS },
+    );
+    expect(await tab.cspViolations()).toEqual([]);
+    expect(tab.pageErrors).toEqual([]);
+  });
+
+  test('a Python run from the playground streams its output and shows its matplotlib figure', async () => {
+    const tab = await signedIn(KEYS.alice, '#/playground');
+    const { page } = tab;
+    await page.waitForSelector('[data-testid="code"]');
+    const code = [
+      'import time',
+      'import matplotlib.pyplot as plt',
+      'print("first line", flush=True)',
+      'time.sleep(4)',
+      'open("made-here.txt", "w").write("hello")',
+      'plt.plot([1, 4, 9, 16])',
+      'plt.show()',
+      'print("second line")',
+    ].join('\n');
+    // Select all of the example and type over it.
+    await page.click('[data-testid="code"]');
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyA');
+    await page.keyboard.up('Control');
+    await page.keyboard.press('Backspace');
+    await page.type('[data-testid="code"]', code);
+    await page.type('[data-testid="new-session"]', 'playground-s');
+    await page.click('[data-testid="run"]');
+    // The first state of the page that shows "first line": the rest has not come yet.
+    const firstSeen = await page.waitForFunction(
+      `(() => {
+        const text = document.querySelector('[data-testid="stdout"]')?.textContent ?? '';
+        return text.includes('first line') ? text : false;
+      })()`,
+      { polling: 'mutation', timeout: UI_WAIT_MS },
+    );
+    expect(await firstSeen.jsonValue()).not.toContain('second line');
+    await page.waitForSelector('img.figure[src^="data:image/png;base64,"]', {
+      timeout: UI_WAIT_MS,
+    });
+    // Decoded: a real PNG, not a broken image.
+    await page.waitForFunction(
+      `(() => {
+        const image = document.querySelector('img.figure');
+        return image !== null && image.complete && image.naturalWidth > 100;
+      })()`,
+      { timeout: UI_WAIT_MS },
+    );
+    expect(await textOf(page, '[data-testid="stdout"]')).toContain('second line');
+    const jobId = await textOf(page, '[data-testid="job-link"]');
+    expect(jobId).toMatch(/^job \S+/);
+    await saveScreenshot({ page, name: 'playground' });
+    expect(await tab.cspViolations()).toEqual([]);
+
+    // The session it opened, its run and its file.
+    await page.goto(`${t.url}/ui/#/sessions`);
+    await page.waitForSelector('tr[data-session="playground-s"]', { timeout: UI_WAIT_MS });
+    await saveScreenshot({ page, name: 'sessions' });
+    await page.goto(`${t.url}/ui/#/sessions/playground-s`);
+    await waitForText({ page, selector: '[data-testid="files"]', text: 'made-here.txt' });
+    await page.waitForSelector('[data-testid="jobs"] tr[data-job]', { timeout: UI_WAIT_MS });
+    await saveScreenshot({ page, name: 'session' });
+  });
+
+  test("a failed job's traceback is shown; the jobs list names its failure", async () => {
+    const jobId = await submit(KEYS.alice, {
+      kind: 'run-code',
+      code: 'def divide(n):\n    return n / 0\n\ndivide(7)',
+    });
+    const { page } = await signedIn(KEYS.alice, `#/jobs/${jobId}`);
+    await page.waitForSelector('[data-testid="traceback"]', { timeout: UI_WAIT_MS });
+    const traceback = await textOf(page, '[data-testid="traceback"]');
+    expect(traceback).toContain('ZeroDivisionError');
+    expect(traceback).toContain('divide(7)');
+    expect(traceback).toContain('return n / 0');
+    // No terminal colour codes left in it.
+    expect(traceback).not.toContain('\u001b[');
+    await saveScreenshot({ page, name: 'job-failed' });
+    await page.goto(`${t.url}/ui/#/jobs`);
+    await page.waitForSelector(`[data-testid="jobs"] tr[data-job="${jobId}"]`, {
+      timeout: UI_WAIT_MS,
+    });
+    expect(await textOf(page, `tr[data-job="${jobId}"]`)).toContain(
+      'ZeroDivisionError: division by zero',
+    );
+    await saveScreenshot({ page, name: 'jobs' });
+  });
+
+  test('a printed <script> and an HTML result with scripts do not run in the page', async () => {
+    const jobId = await submit(KEYS.alice, {
+      kind: 'run-code',
+      code: [
+        'print("<script>alert(1)</script><img src=x onerror=alert(4)>")',
+        'from IPython.display import HTML, display',
+        "display(HTML(\"<b id='shown'>rendered html</b><script>parent.postMessage('html-ran', '*'); alert(2)</script><img src=x onerror=\\\"alert(3)\\\">\"))",
+      ].join('\n'),
+    });
+    const tab = await signedIn(KEYS.alice, `#/jobs/${jobId}`);
+    const { page } = tab;
+    // Every message posted to the page, from before the job's output is rendered (the key
+    // stays in the tab's sessionStorage across the reload).
+    await page.evaluateOnNewDocument(`
+      window.seenMessages = [];
+      window.addEventListener('message', (event) => window.seenMessages.push(event.data));
+    `);
+    await page.reload();
+    await page.waitForSelector('iframe.html-result', { timeout: UI_WAIT_MS });
+    // The HTML itself is shown, inside the sandboxed frame.
+    expect(
+      await page.evaluate(`document.querySelector('iframe.html-result').getAttribute('sandbox')`),
+    ).toBe('');
+    // Read through the DevTools DOM: scripts, Puppeteer's own included, cannot run in there.
+    expect(await framedText({ page, id: 'shown' })).toBe('rendered html');
+    // The printed markup is text in the page, not elements.
+    expect(await textOf(page, '[data-testid="stdout"]')).toContain('<script>alert(1)</script>');
+    expect(
+      await page.evaluate(`document.querySelectorAll('main script, main img[src="x"]').length`),
+    ).toBe(0);
+    expect(
+      await page.evaluate(`[...document.scripts].map((script) => script.getAttribute('src'))`),
+    ).toEqual(['app.js']);
+    await saveScreenshot({ page, name: 'job-html-result' });
+    // Nothing ran: no dialog, no message from the frame.
+    await page.evaluate(NEXT_FRAME);
+    expect(tab.dialogs).toEqual([]);
+    expect(await page.evaluate('window.seenMessages')).toEqual([]);
+    expect(tab.pageErrors).toEqual([]);
+  });
+
+  test("a tenant cannot open another tenant's job, nor see it in its list", async () => {
+    const jobId = await submit(KEYS.alice, { kind: 'run-code', code: 'secret = "alice only"' });
+    const bobsJob = await submit(KEYS.bob, { kind: 'run-code', code: 'mine = "bob"' });
+    const { page } = await signedIn(KEYS.bob, `#/jobs/${jobId}`);
+    await page.waitForSelector('[data-testid="not-found"]', { timeout: UI_WAIT_MS });
+    expect(await page.$('[data-testid="code"]')).toBeNull();
+    expect(await page.content()).not.toContain('alice only');
+    await page.goto(`${t.url}/ui/#/jobs`);
+    // Bob's list has loaded (his own job is in it), and Alice's job is not.
+    await page.waitForSelector(`tr[data-job="${bobsJob}"]`, { timeout: UI_WAIT_MS });
+    expect(await page.$(`tr[data-job="${jobId}"]`)).toBeNull();
+  });
+
+  test('cancel stops a running job', async () => {
+    const jobId = await submit(KEYS.alice, {
+      kind: 'run-code',
+      code: 'import time\nprint("running", flush=True)\ntime.sleep(600)',
+    });
+    const { page } = await signedIn(KEYS.alice, `#/jobs/${jobId}`);
+    await waitForText({ page, selector: '[data-testid="stdout"]', text: 'running' });
+    await page.click('[data-testid="cancel"]');
+    await waitForText({ page, selector: '[data-testid="status"]', text: 'cancelled' });
+    const read = await call({
+      url: t.url,
+      path: `/v1/jobs/${jobId}`,
+      headers: { authorization: `Bearer ${KEYS.alice}` },
+    });
+    expect(read.body).toMatchObject({ state: 'ended', result: { status: 'cancelled' } });
+  });
+
+  test('the overview after those runs: the jobs the worker finished, and the failed ones', async () => {
+    const workerId = t.setup.worker?.id ?? '';
+    const tab = await signedIn(KEYS.alice);
+    const { page } = tab;
+    // Six jobs ran on the worker in the tests above.
+    const row = JSON.stringify(`tr[data-worker="${workerId}"]`);
+    await page.waitForFunction(
+      `Number(document.querySelector(${row})?.getAttribute('data-finished')) >= 6`,
+      { timeout: UI_WAIT_MS },
+    );
+    await waitForText({ page, selector: '[data-testid="failed-jobs"]', text: 'ZeroDivisionError' });
+    await saveScreenshot({ page, name: 'overview' });
+    expect(await tab.cspViolations()).toEqual([]);
+    expect(tab.pageErrors).toEqual([]);
+  });
+});
+
+describe('the dashboard on loopback without keys', () => {
+  test('opens directly, on the embedded backend', async () => {
+    const t = await startTestService({
+      mode: 'embedded',
+      service: { dashboard: { sampleIntervalMs: 500 } },
+    });
+    const browser = await launchBrowser();
+    try {
+      const { page } = await openPage({ browser, url: `${t.url}/ui/` });
+      await page.waitForSelector('[data-testid="workers"] tr[data-worker="embedded"]', {
+        timeout: UI_WAIT_MS,
+      });
+      expect(await page.$('[data-testid="key-prompt"]')).toBeNull();
+    } finally {
+      await browser.close();
+      await t.close();
+    }
+  });
+});
