@@ -313,11 +313,48 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     expect(read.body).toMatchObject({ state: 'ended', result: { status: 'cancelled' } });
   });
 
+  test('an eval batch shows its progress and pass rate, and its failed program first', async () => {
+    const fresh = (code: string) => ({ kind: 'run-code', code, fresh: true });
+    const opened = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/batches',
+      body: {
+        batchId: 'ui-eval',
+        name: 'four programs',
+        requests: [
+          fresh('assert sorted([3, 1, 2]) == [1, 2, 3]'),
+          fresh('assert "abc".upper() == "ABC"'),
+          fresh('assert sum(range(5)) == 11, "off by one"'),
+          fresh('assert len({1, 1, 2}) == 2'),
+        ],
+      },
+      headers: { authorization: `Bearer ${KEYS.alice}` },
+    });
+    expect(opened.status).toBe(201);
+    const { page } = await signedIn(KEYS.alice, '#/batches');
+    await waitForText({
+      page,
+      selector: 'tr[data-batch="ui-eval"] [data-testid="pass-rate"]',
+      text: '75.0%',
+    });
+    expect(await textOf(page, 'tr[data-batch="ui-eval"]')).toContain('4/4');
+    await saveScreenshot({ page, name: 'eval-batches' });
+    await page.goto(`${t.url}/ui/#/batches/ui-eval`);
+    await waitForText({ page, selector: '[data-testid="pass-rate"]', text: '75.0%' });
+    await waitForText({
+      page,
+      selector: '[data-testid="jobs"] tbody tr',
+      text: 'AssertionError: off by one',
+    });
+    await saveScreenshot({ page, name: 'eval-batch' });
+  });
+
   test('the overview after those runs: the jobs the worker finished, and the failed ones', async () => {
     const workerId = t.setup.worker?.id ?? '';
     const tab = await signedIn(KEYS.alice);
     const { page } = tab;
-    // Six jobs ran on the worker in the tests above.
+    // At least six jobs ran on the worker in the tests above (and the batch's four).
     const row = JSON.stringify(`tr[data-worker="${workerId}"]`);
     await page.waitForFunction(
       `Number(document.querySelector(${row})?.getAttribute('data-finished')) >= 6`,

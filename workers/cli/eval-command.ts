@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { connectJobs } from '../queue/job-client.ts';
+import { HttpJobClient } from '../service/http-job-client.ts';
 import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_EVAL_TIMEOUT_MS, runEval } from '../eval/eval-runner.ts';
 import type { EvalItemResult } from '../eval/eval-runner.ts';
 import { readEvalDataset } from '../eval/eval-dataset.ts';
@@ -140,8 +141,15 @@ export function registerEvalCommand(program: Command): void {
       bar?.start(total, 0, { rate: '0.0', passed: 0, failed: 0 });
       try {
         await requireServingWorker(jobs);
+        // Through a service: one batch, so its dashboard shows the run's progress and pass rate.
+        const batchId =
+          jobs instanceof HttpJobClient
+            ? await jobs.openBatch({ name: basename(dataset), total, signal })
+            : undefined;
+        if (batchId !== undefined) process.stderr.write(`[eval] batch ${batchId} on ${url}\n`);
         const summary = await runEval({
           jobs,
+          ...(batchId === undefined ? {} : { batchId }),
           items: readEvalDataset({ path: dataset, signal }),
           timeoutMs: options.timeoutMs,
           concurrency: options.concurrency,

@@ -69,11 +69,14 @@ export async function runEval({
   concurrency = DEFAULT_EVAL_CONCURRENCY,
   signal,
   onResult,
+  batchId,
 }: {
   jobs: JobBackend;
   items: AsyncIterable<EvalItem> | Iterable<EvalItem>;
   timeoutMs?: number;
   concurrency?: number;
+  /** Counts every program into this batch of the HTTP service (its dashboard shows it). */
+  batchId?: string;
   signal?: AbortSignal;
   onResult: (result: EvalItemResult) => void | Promise<void>;
 }): Promise<EvalSummary> {
@@ -85,6 +88,7 @@ export async function runEval({
     const submittedAt = performance.now();
     const jobId = await jobs.submit({
       request: { kind: 'run-code', code: item.program, fresh: true, timeoutMs },
+      ...(batchId === undefined ? {} : { batchId }),
       ...(signal ? { signal } : {}),
     });
     // The wait covers time queued behind other programs as well as the run itself.

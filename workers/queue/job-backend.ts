@@ -16,6 +16,11 @@ export interface SubmitOptions {
    * @default DEFAULT_JOB_DEADLINE_MS
    */
   deadlineMs?: number;
+  /**
+   * Counts the job into this batch of the HTTP service (its dashboard's progress and pass
+   * rate; `GET /v1/batches`). The Redis and embedded backends keep no batches and ignore it.
+   */
+  batchId?: string;
   signal?: AbortSignal;
 }
 

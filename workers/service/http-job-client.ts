@@ -89,7 +89,7 @@ export class HttpJobClient implements JobBackend {
     this.#requestTimeoutMs = requestTimeoutMs;
   }
 
-  async submit({ request, jobId, deadlineMs, signal }: SubmitOptions): Promise<string> {
+  async submit({ request, jobId, deadlineMs, batchId, signal }: SubmitOptions): Promise<string> {
     const answer = await this.#json({
       method: 'POST',
       path: '/v1/jobs',
@@ -97,10 +97,33 @@ export class HttpJobClient implements JobBackend {
         request,
         ...(jobId === undefined ? {} : { jobId }),
         ...(deadlineMs === undefined ? {} : { deadlineMs }),
+        ...(batchId === undefined ? {} : { batchId }),
       },
       signal,
     });
     return (answer as { jobId: string }).jobId;
+  }
+
+  /**
+   * Opens a batch on the service (`POST /v1/batches`): jobs submitted with its `batchId`
+   * count into it, and the dashboard shows its progress and pass rate. Answers its id.
+   */
+  async openBatch({
+    name,
+    total,
+    signal,
+  }: {
+    name?: string;
+    total?: number;
+    signal?: AbortSignal;
+  } = {}): Promise<string> {
+    const answer = await this.#json({
+      method: 'POST',
+      path: '/v1/batches',
+      body: { ...(name === undefined ? {} : { name }), ...(total === undefined ? {} : { total }) },
+      signal,
+    });
+    return (answer as { batch: { batchId: string } }).batch.batchId;
   }
 
   submitBatch(options: SubmitBatchOptions): AsyncGenerator<BatchResult> {

@@ -1,5 +1,6 @@
 import type { JobBackend } from '../queue/job-backend.ts';
 import type { JobResult, JobStatus, ParsedJobRequest } from '../queue/job-schema.ts';
+import type { BatchLog } from './batch-log.ts';
 import { watchJobEnd } from './job-end-watch.ts';
 import type { TenantScope } from './tenant-scope.ts';
 
@@ -26,6 +27,8 @@ export interface JobSummary {
   /** A line to recognise it by: the code's first line, or the tool's name. */
   title: string;
   sessionId: string | null;
+  /** The batch it was submitted in (an evaluation), if any. */
+  batchId: string | null;
   submittedAt: number;
   endedAt: number | null;
   /** From submit to end, queue time included. */
@@ -44,14 +47,25 @@ interface Entry {
 export class JobLog {
   readonly #jobs: JobBackend;
   readonly #size: number;
+  readonly #batches: BatchLog | undefined;
   readonly #byTenant = new Map<string, Map<string, Entry>>();
   readonly #stop = new AbortController();
   /** Ends seen by this process's watches, for the overview's jobs per second. */
   #ended = 0;
 
-  constructor({ jobs, size = DEFAULT_JOB_LOG_SIZE }: { jobs: JobBackend; size?: number }) {
+  constructor({
+    jobs,
+    size = DEFAULT_JOB_LOG_SIZE,
+    batches,
+  }: {
+    jobs: JobBackend;
+    size?: number;
+    /** Where jobs submitted with a batch id are counted. */
+    batches?: BatchLog;
+  }) {
     this.#jobs = jobs;
     this.#size = size;
+    this.#batches = batches;
   }
 
   /** Notes a job the tenant submitted (`queueId` is the queue's id) and watches for its end. */
@@ -59,10 +73,12 @@ export class JobLog {
     scope,
     queueId,
     request,
+    batchId,
   }: {
     scope: TenantScope;
     queueId: string;
     request: ParsedJobRequest;
+    batchId?: string | undefined;
   }): void {
     const entries = this.#entries(scope);
     if (entries.has(queueId)) return; // an idempotent resubmit: the same job
@@ -74,6 +90,7 @@ export class JobLog {
       status: null,
       title: titleOf(request),
       sessionId: 'sessionId' in request ? (request.sessionId ?? null) : null,
+      batchId: batchId ?? null,
       submittedAt: Date.now(),
       endedAt: null,
       durationMs: null,
@@ -81,6 +98,7 @@ export class JobLog {
       failure: null,
     };
     entries.set(queueId, { queueId, summary, request: keptRequest(request) });
+    if (batchId !== undefined) this.#batches?.submitted(scope, batchId);
     if (entries.size > this.#size) {
       const oldest = entries.keys().next();
       if (!oldest.done) entries.delete(oldest.value);
@@ -90,6 +108,7 @@ export class JobLog {
         if (!result) return;
         this.#ended += 1;
         ended(summary, result);
+        if (batchId !== undefined) this.#batches?.ended(scope, batchId, result);
       },
     );
   }

@@ -59,8 +59,8 @@ export function registerJobRoutes(
       },
     },
     async (request, reply) => {
-      const { request: jobRequest, jobId, deadlineMs } = request.body;
-      const queueId = await submit(request.scope, { jobRequest, jobId, deadlineMs });
+      const { request: jobRequest, jobId, deadlineMs, batchId } = request.body;
+      const queueId = await submit(request.scope, { jobRequest, jobId, deadlineMs, batchId });
       return reply.code(202).send({ jobId: request.scope.publicId(queueId) ?? queueId });
     },
   );
@@ -78,13 +78,14 @@ export function registerJobRoutes(
       },
     },
     async (request) => {
-      const { limit, state, status, kind, sessionId, failed } = request.query;
+      const { limit, state, status, kind, sessionId, batchId, failed } = request.query;
       const listed = await log.list({
         scope: request.scope,
         limit,
         filter: (job) =>
           (kind === undefined || job.kind === kind) &&
           (sessionId === undefined || job.sessionId === sessionId) &&
+          (batchId === undefined || job.batchId === batchId) &&
           (status === undefined || job.status === status) &&
           (failed === undefined || (job.failure !== null) === failed),
       });

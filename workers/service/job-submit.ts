@@ -32,6 +32,8 @@ export type TenantSubmit = (
     jobRequest: ParsedJobRequest;
     jobId?: string | undefined;
     deadlineMs?: number | undefined;
+    /** Counts the job into this batch of the tenant's (GET /v1/batches). */
+    batchId?: string | undefined;
   },
 ) => Promise<string>;
 
@@ -47,7 +49,7 @@ export function createTenantSubmit({
   sessions,
   log,
 }: TenantSubmitOptions): TenantSubmit {
-  return async (scope, { jobRequest, jobId = randomUUID(), deadlineMs }) => {
+  return async (scope, { jobRequest, jobId = randomUUID(), deadlineMs, batchId }) => {
     const queueId = scope.jobId(jobId);
     const queued = scope.request(jobRequest);
     await requireWorker();
@@ -72,7 +74,7 @@ export function createTenantSubmit({
       throw error;
     }
     usage.track(scope.tenant, queueId);
-    log.record({ scope, queueId, request: jobRequest });
+    log.record({ scope, queueId, request: jobRequest, batchId });
     metrics.jobSubmitted(jobRequest.kind);
     return queueId;
   };

@@ -35,6 +35,11 @@ export const SubmitJobBodySchema = z
       .positive()
       .optional()
       .describe('The job must start within this long, or it ends `expired` without running.'),
+    batchId: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,100}$/)
+      .optional()
+      .describe('Counts the job into this batch (GET /v1/batches), opening it when new.'),
   })
   .meta({ id: 'SubmitJob' });
 
@@ -64,6 +69,7 @@ export const ListJobsQuerySchema = z.object({
   status: JobStatusSchema.optional(),
   kind: z.enum(['run-code', 'tool-call']).optional(),
   sessionId: z.string().max(128).optional(),
+  batchId: z.string().max(100).optional(),
   failed: z
     .enum(['true', 'false'])
     .transform((value) => value === 'true')
@@ -80,6 +86,7 @@ export const JobSummarySchema = z
     status: JobStatusSchema.nullable(),
     title: z.string().describe("The code's first line, or the tool's name"),
     sessionId: z.string().nullable(),
+    batchId: z.string().nullable(),
     submittedAt: z.number(),
     endedAt: z.number().nullable(),
     durationMs: z.number().nullable().describe('From submit to end, queue time included'),

@@ -15,6 +15,8 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import { EmbeddedJobBackend } from '../queue/embedded-job-backend.ts';
 import { registerDashboardRoutes } from '../dashboard/dashboard-routes.ts';
 import { HttpError, sendError } from './api-error.ts';
+import { BatchLog } from './batch-log.ts';
+import { registerBatchRoutes } from './batch-routes.ts';
 import { JobLog } from './job-log.ts';
 import { QueueSampler } from './queue-sampler.ts';
 import { registerMcpRoutes } from '../mcp/mcp-http.ts';
@@ -172,7 +174,8 @@ export async function createService({
     usage,
   });
   const requireWorker = createWorkerCheck({ jobs });
-  const log = new JobLog({ jobs });
+  const batches = new BatchLog();
+  const log = new JobLog({ jobs, batches });
   const sampler = new QueueSampler({
     jobs,
     ...(dashboard.sampleIntervalMs === undefined ? {} : { intervalMs: dashboard.sampleIntervalMs }),
@@ -180,6 +183,7 @@ export async function createService({
   const submit = createTenantSubmit({ jobs, metrics, requireWorker, usage, sessions, log });
   registerJobRoutes(app, { jobs, streams, submit, log });
   registerRunRoutes(app, { jobs, streams, submit });
+  registerBatchRoutes(app, { batches, log, submit, usage });
   registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
   registerServiceRoutes(app, { jobs, sampler, streams });
   registerDashboardRoutes(app);

@@ -10,6 +10,7 @@ import { expect, test } from 'vitest';
 import { isPlainObject, parseJson } from '../../../core/index.ts';
 import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { redisUrl, requireDocker, requireRedis } from '../../support/services.ts';
+import { call, startTestService } from '../../support/service-fixture.ts';
 import { startWorkerProcess } from '../../support/worker-process.ts';
 import type { CliRun } from './cli-process.ts';
 import { root, runLagent } from './cli-process.ts';
@@ -219,6 +220,42 @@ test('eval through Redis: a worker process runs the MBPP set, each outcome as ex
   } finally {
     await worker.stop();
     await purgeQueue({ queueName });
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('eval through a service (--url): the run is one batch, whose counts are the results', async () => {
+  const items = await fixtureItems(HUMANEVAL);
+  const service = await startTestService({ mode: 'embedded' });
+  const dir = await mkdtemp(join(tmpdir(), 'lagent-eval-test-'));
+  try {
+    const outPath = join(dir, 'humaneval.results.jsonl');
+    const run = await runLagent(
+      ['eval', HUMANEVAL, '--out', outPath, '--url', service.url, '--timeout-ms', '3000'],
+      { env: cliEnv() },
+    );
+    await expectExactRun({ run, outPath, items });
+    const batchLine = /^\[eval\] batch (\S+) on /m.exec(run.stderr);
+    expect(batchLine, run.stderr).not.toBeNull();
+    const passed = items.filter((item) => item.expected === 'passed').length;
+    // The batch counts each end as the service sees it: wait for the last one.
+    await expect
+      .poll(
+        async () =>
+          (await call({ url: service.url, path: `/v1/batches/${batchLine?.[1] ?? ''}` })).body,
+        { timeout: 30_000, interval: 100 },
+      )
+      .toMatchObject({
+        name: 'problems-humaneval.jsonl',
+        total: items.length,
+        submitted: items.length,
+        ended: items.length,
+        passed,
+        failed: items.length - passed,
+        passRate: passed / items.length,
+      });
+  } finally {
+    await service.close();
     await rm(dir, { recursive: true, force: true });
   }
 });

@@ -8,13 +8,31 @@ import { BACKENDS } from '../../support/job-backend-fixture.ts';
 import { hashApiKey } from '../../../workers/service/tenants.ts';
 import { DASHBOARD_CSP } from '../../../workers/dashboard/dashboard-routes.ts';
 
-const KEYS = { alice: 'alice-dash-0123456789', bob: 'bob-dash-0123456789' };
+const KEYS = {
+  alice: 'alice-dash-0123456789',
+  bob: 'bob-dash-0123456789',
+  tight: 'tight-dash-0123456789',
+};
 const TENANTS = {
   tenants: [
     { id: 'alice', keys: [hashApiKey(KEYS.alice)] },
     { id: 'bob', keys: [hashApiKey(KEYS.bob)] },
+    { id: 'tight', keys: [hashApiKey(KEYS.tight)], quotas: { maxConcurrentJobs: 2 } },
   ],
 };
+
+interface BatchAnswer {
+  batchId: string;
+  name: string | null;
+  total: number;
+  submitted: number;
+  ended: number;
+  passed: number;
+  failed: number;
+  passRate: number | null;
+  endedAt: number | null;
+  jobs?: Listed[];
+}
 
 interface Listed {
   jobId: string;
@@ -137,6 +155,79 @@ describe.each(BACKENDS)('dashboard API (%s)', (mode) => {
     }
     const unauthorised = await call({ url: t.url, path: '/v1/workers/events' });
     expect(unauthorised.status).toBe(401);
+  });
+
+  test('a batch: its requests queued as jobs, then its progress and pass rate; jobs join it by batchId', async () => {
+    const alice = as(KEYS.alice);
+    const fresh = (code: string) => ({ kind: 'run-code', code, fresh: true });
+    const opened = await alice({
+      method: 'POST',
+      path: '/v1/batches',
+      body: {
+        batchId: 'dash-batch',
+        name: 'three programs',
+        total: 4,
+        requests: [fresh('assert 1 + 1 == 2'), fresh('assert 1 + 1 == 3'), fresh('print(7)')],
+      },
+    });
+    expect(opened.status).toBe(201);
+    const { batch, jobIds } = opened.body as { batch: BatchAnswer; jobIds: string[] };
+    expect(batch).toMatchObject({
+      batchId: 'dash-batch',
+      name: 'three programs',
+      total: 4,
+      submitted: 3,
+    });
+    expect(jobIds).toHaveLength(3);
+    // The fourth joins through /v1/jobs.
+    const joined = await alice({
+      method: 'POST',
+      path: '/v1/jobs',
+      body: { request: fresh('raise SystemExit(3)'), batchId: 'dash-batch' },
+    });
+    expect(joined.status).toBe(202);
+    for (const jobId of [...jobIds, (joined.body as { jobId: string }).jobId]) {
+      const read = await alice({ path: `/v1/jobs/${jobId}?waitMs=60000` });
+      expect(read.body).toMatchObject({ state: 'ended' });
+    }
+    // Each end is counted as the service's watch sees it: wait for the fourth.
+    await expect
+      .poll(
+        async () => ((await alice({ path: '/v1/batches/dash-batch' })).body as BatchAnswer).ended,
+        {
+          timeout: 30_000,
+          interval: 50,
+        },
+      )
+      .toBe(4);
+    const read = (await alice({ path: '/v1/batches/dash-batch' })).body as BatchAnswer;
+    expect(read).toMatchObject({ total: 4, submitted: 4, passed: 2, failed: 2, passRate: 0.5 });
+    expect(read.endedAt).toEqual(expect.any(Number));
+    expect(read.jobs?.map((job) => job.failure).sort()).toEqual(
+      ['AssertionError', 'SystemExit: 3', null, null].sort(),
+    );
+    const listed = (await alice({ path: '/v1/batches' })).body as { batches: BatchAnswer[] };
+    expect(listed.batches.map((one) => one.batchId)).toContain('dash-batch');
+    const inBatch = (await alice({ path: '/v1/jobs?batchId=dash-batch' })).body as {
+      jobs: Listed[];
+    };
+    expect(inBatch.jobs).toHaveLength(4);
+
+    // Another tenant's batch is not there.
+    expect((await as(KEYS.bob)({ path: '/v1/batches/dash-batch' })).status).toBe(404);
+    expect(
+      ((await as(KEYS.bob)({ path: '/v1/batches' })).body as { batches: unknown[] }).batches,
+    ).toEqual([]);
+    // More requests than the quota's places: refused before anything is queued.
+    const tight = as(KEYS.tight);
+    const refused = await tight({
+      method: 'POST',
+      path: '/v1/batches',
+      body: { batchId: 'too-big', requests: [fresh('1'), fresh('2'), fresh('3')] },
+    });
+    expect(refused.status).toBe(429);
+    expect((await tight({ path: '/v1/jobs' })).body).toEqual({ jobs: [] });
+    expect((await tight({ path: '/v1/batches/too-big' })).status).toBe(404);
   });
 
   test('the dashboard page, script and style are served under a strict CSP, without a key', async () => {

@@ -158,6 +158,8 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
       [
         '/healthz',
         '/readyz',
+        '/v1/batches',
+        '/v1/batches/{batchId}',
         '/v1/failed-jobs',
         '/v1/jobs',
         '/v1/jobs/{jobId}',
@@ -196,6 +198,16 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
     const listed = (await call({ url: t.url, path: '/v1/jobs' })).body as { jobs: unknown[] };
     expect(listed.jobs.length).toBeGreaterThan(0);
     check('JobList', listed);
+    const batch = await call({
+      url: t.url,
+      method: 'POST',
+      path: '/v1/batches',
+      body: { name: 'openapi', requests: [{ kind: 'run-code', code: '1', fresh: true }] },
+    });
+    check('CreatedBatch', batch.body);
+    const { batchId } = (batch.body as { batch: { batchId: string } }).batch;
+    check('BatchDetail', (await call({ url: t.url, path: `/v1/batches/${batchId}` })).body);
+    check('BatchList', (await call({ url: t.url, path: '/v1/batches' })).body);
     const events = await readEvents({ url: t.url, jobId });
     for (const event of events.events) check('JobEvent', event.data);
     const session = `openapi-${mode}`;

@@ -2,6 +2,7 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { apiKey, setApiKey } from './api.ts';
 import { html } from './html.ts';
+import { BatchesPage, BatchPage } from './pages/batches-page.ts';
 import { JobPage } from './pages/job-page.ts';
 import { JobsPage } from './pages/jobs-page.ts';
 import { OverviewPage } from './pages/overview-page.ts';
@@ -16,6 +17,7 @@ const NAV = [
   ['#/jobs', 'Jobs'],
   ['#/sessions', 'Sessions'],
   ['#/playground', 'Playground'],
+  ['#/batches', 'Eval'],
 ] as const;
 
 function useHash(): string {
@@ -38,6 +40,10 @@ function route(hash: string) {
       return decoded
         ? html`<${SessionPage} key=${decoded} sessionId=${decoded} />`
         : html`<${SessionsPage} />`;
+    case 'batches':
+      return decoded
+        ? html`<${BatchPage} key=${decoded} batchId=${decoded} />`
+        : html`<${BatchesPage} />`;
     case 'playground':
       return html`<${PlaygroundPage} />`;
     default:
