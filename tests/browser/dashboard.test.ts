@@ -218,6 +218,36 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     await saveScreenshot({ page, name: 'session' });
   });
 
+  test('a JavaScript run from the playground, in a session that keeps its variables', async () => {
+    const { page } = await signedIn(KEYS.alice, '#/playground');
+    await page.waitForSelector('[data-testid="language"]');
+    await page.select('[data-testid="language"]', 'javascript');
+    // The JavaScript example replaced the Python one in the editor.
+    await page.waitForFunction(
+      `document.querySelector('[data-testid="code"]').value.includes('squares')`,
+      { timeout: UI_WAIT_MS },
+    );
+    await page.type('[data-testid="new-session"]', 'js-s');
+    await page.click('[data-testid="run"]');
+    await waitForText({ page, selector: '[data-testid="output"]', text: '[ 1, 4, 9, 16 ]' });
+    // The same session again: `squares` is still there.
+    // (Preact sets an option's value as a property: no attribute to select it by.)
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-testid="session"] option')].some((option) => option.value === 'js-s')`,
+      { timeout: UI_WAIT_MS },
+    );
+    await page.select('[data-testid="session"]', 'js-s');
+    await page.click('[data-testid="code"]');
+    await page.keyboard.down('Control');
+    await page.keyboard.press('KeyA');
+    await page.keyboard.up('Control');
+    await page.keyboard.press('Backspace');
+    await page.type('[data-testid="code"]', 'squares.map((n) => n + 1).join("|")');
+    await page.click('[data-testid="run"]');
+    await waitForText({ page, selector: '[data-testid="output"]', text: '2|5|10|17' });
+    await saveScreenshot({ page, name: 'playground-javascript' });
+  });
+
   test("a failed job's traceback is shown; the jobs list names its failure", async () => {
     const jobId = await submit(KEYS.alice, {
       kind: 'run-code',
