@@ -288,6 +288,7 @@ export type {
   Sandbox,
   SandboxInfo,
   SandboxProvider,
+  SandboxStats,
   WriteFileOptions,
 } from './sandbox/index.ts';
 export {

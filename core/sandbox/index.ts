@@ -23,6 +23,7 @@ export type {
   Sandbox,
   SandboxInfo,
   SandboxProvider,
+  SandboxStats,
   WriteFileOptions,
 } from './sandbox.ts';
 export { checkListPath, DEFAULT_EXECUTION_TIMEOUT_MS, MAX_LISTED_FILES } from './sandbox.ts';

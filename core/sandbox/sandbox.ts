@@ -74,6 +74,18 @@ export interface FileListing {
   truncated: boolean;
 }
 
+/** What a session's sandbox is running on and how much memory it holds, as read at one moment. */
+export interface SandboxStats {
+  /** What isolates it: 'runc', 'runsc' (gVisor), 'isolated-vm', ... */
+  runtime: string;
+  /** Memory in use now; null where the runtime does not report it. */
+  memoryBytes: number | null;
+  /** The most memory it may use; null where there is none or it is not known. */
+  memoryLimitBytes: number | null;
+  /** Processes (or threads) running in it; null where the runtime cannot count them. */
+  pids?: number | null;
+}
+
 /**
  * Checks `ListFilesOptions.path` and returns it normalised: '' for the working directory,
  * else its segments joined by '/' (no empty or '.' segment). Every backend checks it the
@@ -125,6 +137,11 @@ export interface Sandbox extends AsyncDisposable {
    * file system rejects with InvalidArgumentError.
    */
   listFiles(options?: ListFilesOptions): Promise<FileListing>;
+  /**
+   * Optional: the runtime and memory use of the sandbox now. It waits its turn as the other
+   * calls do, and is not a use of the session (its idle time goes on).
+   */
+  stats?(options?: { signal?: AbortSignal }): Promise<SandboxStats>;
   /** Sets environment variables for every later execution; they survive `restart()`. */
   setEnvs(options: { envs: Readonly<Record<string, string>>; signal?: AbortSignal }): Promise<void>;
   /**

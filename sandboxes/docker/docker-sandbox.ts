@@ -8,6 +8,7 @@ import type {
   ReadFileOptions,
   RunCodeOptions,
   Sandbox,
+  SandboxStats,
   WriteFileOptions,
 } from '../../core/index.ts';
 import {
@@ -24,6 +25,7 @@ import {
   throwIfAborted,
 } from '../../core/index.ts';
 import type { ContainerHandle } from './container-launcher.ts';
+import { containerStats } from './container-stats.ts';
 import type { DriverCommand } from './driver-frames.ts';
 import type { ResolvedDockerSandboxOptions } from './docker-sandbox-options.ts';
 import { outputLimits } from './docker-sandbox-options.ts';
@@ -206,6 +208,15 @@ export class DockerSandbox implements Sandbox {
       await this.#container.request({ op: 'set_env', id: 0, env: { ...envs } }, signal);
       this.#envs = { ...this.#envs, ...envs };
     });
+  }
+
+  /** The container's runtime and memory (container-stats.ts); in turn, but not a use. */
+  async stats({ signal }: { signal?: AbortSignal } = {}): Promise<SandboxStats> {
+    const { runtime } = this.#engine.options;
+    return await this.#exclusive(async () => {
+      const { container } = await this.#container.ready(signal);
+      return await containerStats({ container, runtime, signal });
+    }, false);
   }
 
   interrupt(): Promise<void> {
@@ -401,7 +412,8 @@ export class DockerSandbox implements Sandbox {
     return new SandboxClosedError({ message: `Sandbox ${this.id} is closed` });
   }
 
-  async #exclusive<T>(operation: () => Promise<T>): Promise<T> {
+  /** Runs `operation` in its turn; `use` (false for a reading) restarts the idle clock. */
+  async #exclusive<T>(operation: () => Promise<T>, use = true): Promise<T> {
     this.#assertOpen();
     const run = this.#tail.then(async () => {
       this.#busy = true;
@@ -409,7 +421,7 @@ export class DockerSandbox implements Sandbox {
         return await operation();
       } finally {
         this.#busy = false;
-        this.lastUsedAt = Date.now();
+        if (use) this.lastUsedAt = Date.now();
       }
     });
     this.#tail = run.catch(() => undefined);

@@ -144,6 +144,13 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     // The session it opened, its run and its file.
     await page.goto(`${t.url}/ui/#/sessions`);
     await page.waitForSelector('tr[data-session="playground-s"]', { timeout: UI_WAIT_MS });
+    // Its sandbox's memory, read from the worker (a kernel holds tens of MiB).
+    await waitForText({
+      page,
+      selector: 'tr[data-session="playground-s"] [data-testid="session-memory"]',
+      text: 'MiB of 512 MiB',
+    });
+    expect(await textOf(page, 'tr[data-session="playground-s"]')).toContain('runc');
     await saveScreenshot({ page, name: 'sessions' });
     await page.goto(`${t.url}/ui/#/sessions/playground-s`);
     await waitForText({ page, selector: '[data-testid="files"]', text: 'made-here.txt' });

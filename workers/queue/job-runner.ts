@@ -18,7 +18,12 @@ import { SESSION_CLOSED_MESSAGE, streamTo } from '../../tools/index.ts';
 import { outcomeResult } from './job-outcomes.ts';
 import type { JobEnvelope, JobResult, SessionOutcome, SessionRequest } from './job-schema.ts';
 import { checkJobRequestLimits } from './job-schema.ts';
-import { isSessionRequest, runFileOperation } from './session-ops.ts';
+import {
+  isSessionRequest,
+  readSessionStats,
+  runFileOperation,
+  UNKNOWN_STATS,
+} from './session-ops.ts';
 
 /**
  * A run that was aborted (a cancel, its deadline, a worker shutting down) and then ended by
@@ -172,15 +177,21 @@ export class JobRunner {
       await this.closeSession(sessionKey);
       return { open };
     }
+    // A reading starts no sandbox: a session this runner holds none for has nothing to show.
+    if (request.kind === 'session-stats' && !this.#sessions.has(sessionKey))
+      return { stats: UNKNOWN_STATS };
     if (!this.#sandboxes)
       throw new InvalidArgumentError({ message: 'This runner has no sandboxes for sessions' });
     const sandbox = await this.#session(sessionKey, signal);
     if (request.kind === 'open-session') return { open: true };
     try {
+      if (request.kind === 'session-stats') return await readSessionStats({ sandbox, signal });
       return await runFileOperation({ request, sandbox, signal });
     } catch (error) {
       if (!(error instanceof SandboxClosedError)) throw error;
       this.#sessions.delete(sessionKey);
+      // A sandbox closed since (its provider reclaimed it idle) has nothing to show either.
+      if (request.kind === 'session-stats' && !signal.aborted) return { stats: UNKNOWN_STATS };
       throw abortedFirst(error, signal);
     }
   }

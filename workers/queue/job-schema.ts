@@ -102,6 +102,12 @@ export const SessionRequestSchema = z.discriminatedUnion('kind', [
     path: FilePathSchema.optional(),
     timeoutMs: z.number().int().positive().optional(),
   }),
+  /** Reads the session's sandbox (runtime, memory); it does not start one. */
+  z.object({
+    kind: z.literal('session-stats'),
+    sessionId: z.string(),
+    timeoutMs: z.number().int().positive().optional(),
+  }),
 ]);
 export type SessionRequest = z.output<typeof SessionRequestSchema>;
 export const SESSION_REQUEST_KINDS = [
@@ -110,6 +116,7 @@ export const SESSION_REQUEST_KINDS = [
   'write-file',
   'read-file',
   'list-files',
+  'session-stats',
 ] as const;
 
 export const JobRequestSchema = z.discriminatedUnion('kind', [
@@ -148,6 +155,15 @@ export const SessionOutcomeSchema = z.object({
     .optional(),
   /** list-files: more files were there than a listing holds. */
   truncated: z.boolean().optional(),
+  /** session-stats: null where the sandbox (or a session the worker has no sandbox for) tells nothing. */
+  stats: z
+    .object({
+      runtime: z.string().nullable(),
+      memoryBytes: z.number().nonnegative().nullable(),
+      memoryLimitBytes: z.number().nonnegative().nullable(),
+      pids: z.number().int().nonnegative().nullable(),
+    })
+    .optional(),
   error: z.object({ name: z.string(), value: z.string() }).optional(),
 });
 export type SessionOutcome = z.output<typeof SessionOutcomeSchema>;

@@ -17,7 +17,7 @@ export async function runFileOperation({
   sandbox,
   signal,
 }: {
-  request: Exclude<SessionRequest, { kind: 'open-session' | 'close-session' }>;
+  request: Exclude<SessionRequest, { kind: 'open-session' | 'close-session' | 'session-stats' }>;
   sandbox: Sandbox;
   signal: AbortSignal;
 }): Promise<SessionOutcome> {
@@ -48,4 +48,25 @@ export async function runFileOperation({
     if (!(error instanceof InvalidArgumentError)) throw error;
     return { error: { name: 'FileError', value: error.message } };
   }
+}
+
+/** What a session-stats job answers for a session with no sandbox here, or one without `stats`. */
+export const UNKNOWN_STATS: NonNullable<SessionOutcome['stats']> = {
+  runtime: null,
+  memoryBytes: null,
+  memoryLimitBytes: null,
+  pids: null,
+};
+
+/** A session-stats job: the sandbox's reading, or nulls where it has none to give. */
+export async function readSessionStats({
+  sandbox,
+  signal,
+}: {
+  sandbox: Sandbox | undefined;
+  signal: AbortSignal;
+}): Promise<SessionOutcome> {
+  if (!sandbox?.stats) return { stats: UNKNOWN_STATS };
+  const { runtime, memoryBytes, memoryLimitBytes, pids = null } = await sandbox.stats({ signal });
+  return { stats: { runtime, memoryBytes, memoryLimitBytes, pids } };
 }

@@ -15,6 +15,7 @@ import {
   SessionListSchema,
   SessionParamsSchema,
   SessionSchema,
+  SessionStatsSchema,
   StoredFileSchema,
 } from './session-schemas.ts';
 import type { SessionRegistry } from './session-registry.ts';
@@ -32,7 +33,7 @@ export interface SessionRoutesOptions {
   requireWorker: () => Promise<void>;
 }
 
-/** Sessions (open, list, close) and their files (upload, download, list). */
+/** Sessions (open, list, read their stats, close) and their files (upload, download, list). */
 export function registerSessionRoutes(
   root: FastifyInstance,
   { jobs, sessions, metrics, requireWorker }: SessionRoutesOptions,
@@ -72,13 +73,16 @@ export function registerSessionRoutes(
     return request.scope.publicId(queueId) ?? queueId;
   }
 
-  /** The session, known to this tenant: 404 otherwise (another tenant's, closed, never opened). */
-  function knownSession(request: FastifyRequest, sessionId: string) {
+  /**
+   * The session, known to this tenant: 404 otherwise (another tenant's, closed, never opened).
+   * A use restarts its idle clock; a reading (`use` false) does not.
+   */
+  function knownSession(request: FastifyRequest, sessionId: string, use = true) {
     const record = sessions.get(request.scope, sessionId);
     if (!record) {
       throw new HttpError({ code: 'SESSION_NOT_FOUND', message: `No session ${sessionId}` });
     }
-    sessions.use({ scope: request.scope, sessionId });
+    if (use) sessions.use({ scope: request.scope, sessionId });
     return request.scope.sessionId(sessionId);
   }
 
@@ -148,6 +152,35 @@ export function registerSessionRoutes(
         });
       }
       return record;
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:sessionId/stats',
+    {
+      schema: {
+        summary: "Read a session's runtime and memory",
+        description:
+          "What isolates the session's sandbox and the memory it holds now, read on the worker that owns the session, after the calls queued before it. A value the sandbox does not give is null. Reading it does not restart the session's idle clock.",
+        tags: ['sessions'],
+        params: SessionParamsSchema,
+        response: { 200: SessionStatsSchema, ...errors(400, 404, 503, 504) },
+      },
+    },
+    async (request) => {
+      const { sessionId } = request.params;
+      const queueSessionId = knownSession(request, sessionId, false);
+      const { stats } = await sessionJob(request, {
+        kind: 'session-stats',
+        sessionId: queueSessionId,
+      });
+      return {
+        sessionId,
+        runtime: stats?.runtime ?? null,
+        memoryBytes: stats?.memoryBytes ?? null,
+        memoryLimitBytes: stats?.memoryLimitBytes ?? null,
+        pids: stats?.pids ?? null,
+      };
     },
   );
 

@@ -58,3 +58,27 @@ export const ListFilesQuerySchema = z.object({ path: z.string().min(1).max(1024)
 export const FileListingSchema = z
   .object({ files: z.array(StoredFileSchema), truncated: z.boolean() })
   .meta({ id: 'FileListing' });
+
+const nullableBytes = (what: string) => z.number().nonnegative().nullable().describe(what);
+
+export const SessionStatsSchema = z
+  .object({
+    sessionId: z.string(),
+    runtime: z
+      .string()
+      .nullable()
+      .describe(
+        "What isolates the session's sandbox: runc, runsc (gVisor), isolated-vm; null when its worker holds no sandbox that says (a tool's session)",
+      ),
+    memoryBytes: nullableBytes(
+      'Memory in use now (under runsc: the whole gVisor sandbox); null when not reported',
+    ),
+    memoryLimitBytes: nullableBytes('Its memory limit; null when not reported'),
+    pids: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe('Processes and threads running in it (runc only); null when not counted'),
+  })
+  .meta({ id: 'SessionStats' });

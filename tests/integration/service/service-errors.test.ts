@@ -170,6 +170,7 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
         '/v1/sessions/{sessionId}',
         '/v1/sessions/{sessionId}/files',
         '/v1/sessions/{sessionId}/files/{*}',
+        '/v1/sessions/{sessionId}/stats',
         '/v1/tool-calls',
         '/v1/tools',
         '/v1/workers',
@@ -228,6 +229,7 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
     });
     check('StoredFile', stored.body);
     check('FileListing', (await call({ url: t.url, path: `/v1/sessions/${session}/files` })).body);
+    check('SessionStats', (await call({ url: t.url, path: `/v1/sessions/${session}/stats` })).body);
     const upload = document.paths['/v1/sessions/{sessionId}/files/{*}']?.['put'] as unknown as {
       requestBody: { content: Record<string, unknown> };
     };

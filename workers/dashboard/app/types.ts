@@ -78,6 +78,15 @@ export interface Session {
   idleTtlMs: number;
 }
 
+/** `GET /v1/sessions/{id}/stats`: null where the session's sandbox does not say. */
+export interface SessionStats {
+  sessionId: string;
+  runtime: string | null;
+  memoryBytes: number | null;
+  memoryLimitBytes: number | null;
+  pids: number | null;
+}
+
 export interface WorkerSample {
   workerId: string;
   host: string | null;

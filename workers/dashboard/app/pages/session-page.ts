@@ -5,7 +5,7 @@ import { html } from '../html.ts';
 import { useApi } from '../hooks.ts';
 import type { JobSummary, Session } from '../types.ts';
 import { JobTable } from './jobs-page.ts';
-import { closeSession } from './sessions-page.ts';
+import { closeSession, memoryText, runtimeText, useSessionStats } from './sessions-page.ts';
 
 interface StoredFile {
   path: string;
@@ -41,6 +41,8 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
     session.value?.language === 'python' ? `${base}/files` : null,
   );
   const [closed, setClosed] = useState(false);
+  const read = useSessionStats(session.error || closed ? [] : [sessionId]).get(sessionId);
+  const stats = closed ? null : read;
 
   if (session.error) {
     return html`<section>
@@ -65,6 +67,11 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           </p>`
         : html`<p class="muted">Loading…</p>`
     }
+    <p data-testid="session-stats">
+      ${`runtime ${runtimeText(stats)} · memory `}<span data-testid="session-memory"
+        >${memoryText(stats)}</span
+      >
+    </p>
     <h2>Recent executions</h2>
     <${JobTable} jobs=${jobs.value?.jobs ?? []} />
     ${
