@@ -1,7 +1,7 @@
 // The dashboard in real headless Chromium (Debian's package, driven by puppeteer-core),
 // against `lagent serve`'s service on 127.0.0.1 in front of Redis with a real worker and real
 // Docker sandboxes. Each page's screenshot goes to docs/screenshots/.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser, Page } from 'puppeteer-core';
 import type { TestService } from '../support/service-fixture.ts';
 import { call, startTestService } from '../support/service-fixture.ts';
@@ -65,6 +65,10 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     });
     browser = await launchBrowser();
   }, 180_000);
+  // Each tab holds its live streams open; a browser keeps six connections per host.
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((tab) => tab.page.close()));
+  });
   afterAll(async () => {
     try {
       await browser?.close();
@@ -202,6 +206,8 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     // No terminal colour codes left in it.
     expect(traceback).not.toContain('\u001b[');
     await saveScreenshot({ page, name: 'job-failed' });
+    const requested: string[] = [];
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
     await page.goto(`${t.url}/ui/#/jobs`);
     await page.waitForSelector(`[data-testid="jobs"] tr[data-job="${jobId}"]`, {
       timeout: UI_WAIT_MS,
@@ -209,6 +215,12 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     expect(await textOf(page, `tr[data-job="${jobId}"]`)).toContain(
       'ZeroDivisionError: division by zero',
     );
+    // The list follows the job feed: a job submitted now shows up in it.
+    const later = await submit(KEYS.alice, { kind: 'run-code', code: 'print("later")' });
+    await page.waitForSelector(`[data-testid="jobs"] tr[data-job="${later}"]`, {
+      timeout: UI_WAIT_MS,
+    });
+    expect(requested).toContain('/v1/job-events');
     await saveScreenshot({ page, name: 'jobs' });
   });
 

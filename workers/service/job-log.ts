@@ -38,6 +38,9 @@ export interface JobSummary {
   failure: string | null;
 }
 
+/** Told of each job a tenant submits, and of its end (`GET /v1/jobs/events`). */
+export type JobLogListener = (summary: JobSummary) => void;
+
 interface Entry {
   queueId: string;
   summary: JobSummary;
@@ -50,6 +53,7 @@ export class JobLog {
   readonly #batches: BatchLog | undefined;
   readonly #byTenant = new Map<string, Map<string, Entry>>();
   readonly #stop = new AbortController();
+  readonly #listeners = new Map<string, Set<JobLogListener>>();
   /** Ends seen by this process's watches, for the overview's jobs per second. */
   #ended = 0;
 
@@ -99,6 +103,7 @@ export class JobLog {
     };
     entries.set(queueId, { queueId, summary, request: keptRequest(request) });
     if (batchId !== undefined) this.#batches?.submitted(scope, batchId);
+    this.#tell(scope, summary);
     if (entries.size > this.#size) {
       const oldest = entries.keys().next();
       if (!oldest.done) entries.delete(oldest.value);
@@ -109,6 +114,7 @@ export class JobLog {
         this.#ended += 1;
         ended(summary, result);
         if (batchId !== undefined) this.#batches?.ended(scope, batchId, result);
+        this.#tell(scope, summary);
       },
     );
   }
@@ -148,8 +154,27 @@ export class JobLog {
     return this.#ended;
   }
 
+  /**
+   * Calls `listener` with the summary of each job the tenant submits and again when it ends
+   * (its batch counted first), until the returned function is called.
+   */
+  subscribe(scope: TenantScope, listener: JobLogListener): () => void {
+    let listeners = this.#listeners.get(scope.tenant.id);
+    if (!listeners) {
+      listeners = new Set();
+      this.#listeners.set(scope.tenant.id, listeners);
+    }
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   close(): void {
     this.#stop.abort(new Error('the service is stopping'));
+    this.#listeners.clear();
+  }
+
+  #tell(scope: TenantScope, summary: JobSummary): void {
+    for (const listener of this.#listeners.get(scope.tenant.id) ?? []) listener({ ...summary });
   }
 
   async #refresh(entry: Entry): Promise<void> {

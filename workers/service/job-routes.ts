@@ -22,7 +22,7 @@ import {
   SubmittedJobSchema,
 } from './service-schemas.ts';
 import type { OpenStreams } from './sse-stream.ts';
-import { parseLastEventId } from './sse-stream.ts';
+import { parseLastEventId, serveFeed } from './sse-stream.ts';
 
 export interface JobRoutesOptions {
   jobs: JobBackend;
@@ -30,6 +30,8 @@ export interface JobRoutesOptions {
   streams: OpenStreams;
   submit: TenantSubmit;
   log: JobLog;
+  /** Aborted when the service stops: the job feed's streams end at once. */
+  feedsClosed: AbortSignal;
 }
 
 // Results hold JSON typed `unknown` in TypeScript; the serializer checks each answer against
@@ -42,7 +44,7 @@ const errors = (...statuses: number[]) =>
 /** Jobs: submit, list, read (with a long-poll), follow as events, cancel, list the failed. */
 export function registerJobRoutes(
   root: FastifyInstance,
-  { jobs, streams, submit, log }: JobRoutesOptions,
+  { jobs, streams, submit, log, feedsClosed }: JobRoutesOptions,
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
@@ -91,6 +93,28 @@ export function registerJobRoutes(
       });
       // The state is read as the list is made: filtered after it.
       return { jobs: state === undefined ? listed : listed.filter((job) => job.state === state) };
+    },
+  );
+
+  app.get(
+    '/v1/job-events',
+    {
+      schema: {
+        summary: 'Follow the caller’s jobs',
+        description:
+          'Server-Sent Events: a `job` event (a JobSummary) for each job the caller submits through this service process, and again when it ends (its batch already counted). For live lists: read `GET /v1/jobs` or `GET /v1/batches` again on an event.',
+        tags: ['jobs'],
+        response: { 200: z.string().describe('text/event-stream; each `data` is a JobSummary') },
+      },
+    },
+    async (request, reply) => {
+      reply.hijack();
+      await serveFeed({
+        response: reply.raw,
+        streams,
+        closed: feedsClosed,
+        subscribe: (send) => log.subscribe(request.scope, (job) => send('job', job)),
+      });
     },
   );
 

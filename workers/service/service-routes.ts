@@ -5,7 +5,7 @@ import type { JobBackend } from '../queue/job-backend.ts';
 import { ApiErrorSchema, describeError } from './api-error.ts';
 import type { QueueSampler, StatusSample } from './queue-sampler.ts';
 import type { OpenStreams } from './sse-stream.ts';
-import { openSseStream } from './sse-stream.ts';
+import { serveFeed } from './sse-stream.ts';
 import {
   HealthSchema,
   QueueStatusSchema,
@@ -16,7 +16,18 @@ import {
 /** Tools, workers (read once or followed), liveness and readiness. */
 export function registerServiceRoutes(
   root: FastifyInstance,
-  { jobs, sampler, streams }: { jobs: JobBackend; sampler: QueueSampler; streams: OpenStreams },
+  {
+    jobs,
+    sampler,
+    streams,
+    feedsClosed,
+  }: {
+    jobs: JobBackend;
+    sampler: QueueSampler;
+    streams: OpenStreams;
+    /** Aborted when the service stops: the feeds end at once (they never end otherwise). */
+    feedsClosed: AbortSignal;
+  },
 ) {
   const app = root.withTypeProvider<ZodTypeProvider>();
 
@@ -64,26 +75,15 @@ export function registerServiceRoutes(
     },
     async (_request, reply) => {
       reply.hijack();
-      const stream = openSseStream({ response: reply.raw });
-      streams.add(stream);
-      let id = 0;
-      // Samples are sent in order; a slow client holds back only its own stream.
-      let sending = stream.send({
-        id: id++,
-        type: 'history',
-        data: { intervalMs: sampler.intervalMs, samples: sampler.history() },
+      await serveFeed({
+        response: reply.raw,
+        streams,
+        closed: feedsClosed,
+        subscribe: (send) => {
+          send('history', { intervalMs: sampler.intervalMs, samples: sampler.history() });
+          return sampler.subscribe((sample: StatusSample) => send('status', sample));
+        },
       });
-      const unsubscribe = sampler.subscribe((sample: StatusSample) => {
-        sending = sending.then(() => stream.send({ id: id++, type: 'status', data: sample }));
-      });
-      // Ends when the client leaves or the service stops (these streams never end otherwise).
-      const done = AbortSignal.any([stream.signal, sampler.closed]);
-      if (!done.aborted) {
-        await new Promise((resolve) => done.addEventListener('abort', resolve, { once: true }));
-      }
-      unsubscribe();
-      streams.delete(stream);
-      stream.end();
     },
   );
 

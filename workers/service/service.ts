@@ -181,11 +181,13 @@ export async function createService({
     ...(dashboard.sampleIntervalMs === undefined ? {} : { intervalMs: dashboard.sampleIntervalMs }),
   });
   const submit = createTenantSubmit({ jobs, metrics, requireWorker, usage, sessions, log });
-  registerJobRoutes(app, { jobs, streams, submit, log });
+  // The feeds (SSE streams that never end on their own) end as soon as the service stops.
+  const feeds = new AbortController();
+  registerJobRoutes(app, { jobs, streams, submit, log, feedsClosed: feeds.signal });
   registerRunRoutes(app, { jobs, streams, submit });
   registerBatchRoutes(app, { batches, log, submit, usage });
   registerSessionRoutes(app, { jobs, sessions, metrics, requireWorker });
-  registerServiceRoutes(app, { jobs, sampler, streams });
+  registerServiceRoutes(app, { jobs, sampler, streams, feedsClosed: feeds.signal });
   registerDashboardRoutes(app);
   registerMcpRoutes(app, { jobs, submit, registry: sessions, ...mcp });
   // Built on the first request, once every route is registered; the routes never change.
@@ -206,7 +208,9 @@ export async function createService({
     reply.type(scraped.contentType).send(await scraped.metrics()),
   );
   app.addHook('preClose', () => {
-    sampler.close(); // the live status streams end now; job streams get their grace
+    // The feeds end now; a job's own event stream gets its grace to reach its end.
+    feeds.abort(new Error('the service is stopping'));
+    sampler.close();
     return streams.drain(streamGraceMs);
   });
   app.addHook('onClose', () => {

@@ -111,3 +111,38 @@ export class OpenStreams {
     for (const stream of [...this.#streams]) stream.end();
   }
 }
+
+/**
+ * Answers with a feed: a stream that never ends on its own (the workers' samples, a
+ * tenant's job changes). `subscribe` gets a `send` and answers its unsubscribe; events go
+ * out in order, and a slow client holds back only its own stream. Resolves when the client
+ * leaves or `closed` aborts (the service is stopping).
+ */
+export async function serveFeed({
+  response,
+  streams,
+  closed,
+  subscribe,
+}: {
+  response: ServerResponse;
+  streams: OpenStreams;
+  closed: AbortSignal;
+  subscribe: (send: (type: string, data: unknown) => void) => () => void;
+}): Promise<void> {
+  const stream = openSseStream({ response });
+  streams.add(stream);
+  let id = 0;
+  let sending = Promise.resolve();
+  const send = (type: string, data: unknown) => {
+    const event = { id: id++, type, data };
+    sending = sending.then(() => stream.send(event));
+  };
+  const unsubscribe = subscribe(send);
+  const done = AbortSignal.any([stream.signal, closed]);
+  if (!done.aborted) {
+    await new Promise((resolve) => done.addEventListener('abort', resolve, { once: true }));
+  }
+  unsubscribe();
+  streams.delete(stream);
+  stream.end();
+}

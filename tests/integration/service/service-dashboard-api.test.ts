@@ -3,6 +3,8 @@
 // samples, and the dashboard's own page and script under their Content-Security-Policy.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ApiAnswer, TestService } from '../../support/service-fixture.ts';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { parseJson } from '../../../core/index.ts';
 import { call, readEvents, startTestService } from '../../support/service-fixture.ts';
 import { BACKENDS } from '../../support/job-backend-fixture.ts';
 import { hashApiKey } from '../../../workers/service/tenants.ts';
@@ -125,6 +127,49 @@ describe.each(BACKENDS)('dashboard API (%s)', (mode) => {
     });
     expect(typeof (read.body as { submittedAt: unknown }).submittedAt).toBe('number');
     expect((await as(KEYS.bob)({ path: '/v1/jobs/dash-read' })).status).toBe(404);
+  });
+
+  test('GET /v1/job-events tells the caller of each of its own jobs: submitted, then ended', async () => {
+    const controller = new AbortController();
+    // The feed is subscribed before its headers are sent: once fetch answers, it listens.
+    const response = await fetch(`${t.url}/v1/job-events`, {
+      headers: { authorization: `Bearer ${KEYS.alice}` },
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
+    const events: { type: string; data: Listed }[] = [];
+    const reader = response.body
+      ?.pipeThrough(new TextDecoderStream())
+      .pipeThrough(new EventSourceParserStream())
+      .getReader();
+    try {
+      const bobs = await as(KEYS.bob)({
+        method: 'POST',
+        path: '/v1/run-code',
+        body: { code: 'b = 1' },
+      });
+      expect(bobs.status).toBe(200);
+      const alices = await as(KEYS.alice)({
+        method: 'POST',
+        path: '/v1/jobs',
+        body: { jobId: 'dash-feed', request: { kind: 'run-code', code: 'a = 1' } },
+      });
+      expect(alices.status).toBe(202);
+      while (!events.some((event) => event.data.state === 'ended')) {
+        const read = await reader?.read();
+        if (!read || read.done) throw new Error('the feed ended');
+        events.push({ type: read.value.event ?? '', data: parseJson(read.value.data) as Listed });
+      }
+    } finally {
+      controller.abort();
+    }
+    // Only Alice's job, as she names it: queued, then ended with its status.
+    expect(events.map((event) => [event.type, event.data.jobId, event.data.state])).toEqual([
+      ['job', 'dash-feed', 'queued'],
+      ['job', 'dash-feed', 'ended'],
+    ]);
+    expect(events[1]?.data).toMatchObject({ status: 'completed', failure: null, tenant: 'alice' });
   });
 
   test('GET /v1/workers/events sends the history, then samples with each live worker and its rate', async () => {

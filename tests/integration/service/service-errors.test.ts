@@ -161,6 +161,7 @@ describe.each(BACKENDS)('service errors and OpenAPI (%s)', (mode) => {
         '/v1/batches',
         '/v1/batches/{batchId}',
         '/v1/failed-jobs',
+        '/v1/job-events',
         '/v1/jobs',
         '/v1/jobs/{jobId}',
         '/v1/jobs/{jobId}/cancel',

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { StreamEvent } from './api.ts';
 import { api, followEvents } from './api.ts';
 
@@ -63,4 +63,25 @@ export function useEventStream(
     // The handler is the caller's state setter: a new one does not mean following again.
   }, [path]);
   return error;
+}
+
+/**
+ * Calls `refresh` when the caller's jobs change (`GET /v1/job-events`: a job submitted or
+ * ended), at most once every `minGapMs`, so a batch's flood of ends costs a few reads.
+ */
+export function useJobFeed(refresh: () => void, minGapMs = 500): Error | undefined {
+  const latest = useRef(refresh);
+  latest.current = refresh;
+  const last = useRef(0);
+  const pending = useRef<number | undefined>(undefined);
+  useEffect(() => () => clearTimeout(pending.current), []);
+  return useEventStream('/v1/job-events', () => {
+    if (pending.current !== undefined) return;
+    const waitMs = Math.max(0, last.current + minGapMs - Date.now());
+    pending.current = window.setTimeout(() => {
+      pending.current = undefined;
+      last.current = Date.now();
+      latest.current();
+    }, waitMs);
+  });
 }

@@ -1,6 +1,6 @@
 import { clock, duration } from '../format.ts';
 import { html } from '../html.ts';
-import { useApi } from '../hooks.ts';
+import { useApi, useJobFeed } from '../hooks.ts';
 import type { JobSummary } from '../types.ts';
 import { JobTable } from './jobs-page.ts';
 
@@ -35,7 +35,9 @@ function Progress({ batch }: { batch: Batch }) {
 }
 
 export function BatchesPage() {
-  const batches = useApi<{ batches: Batch[] }>('/v1/batches', { everyMs: 1000 });
+  // Each job a batch counts is in the job feed: read again when it tells of one.
+  const batches = useApi<{ batches: Batch[] }>('/v1/batches');
+  useJobFeed(batches.reload);
   const now = Date.now();
   return html`<section>
     <h1>Eval batches</h1>
@@ -83,8 +85,8 @@ export function BatchesPage() {
 export function BatchPage({ batchId }: { batchId: string }) {
   const batch = useApi<Batch & { jobs: JobSummary[] }>(
     `/v1/batches/${encodeURIComponent(batchId)}`,
-    { everyMs: 1000 },
   );
+  useJobFeed(batch.reload);
   if (batch.error) {
     return html`<section>
       <h1>Batch ${batchId}</h1>

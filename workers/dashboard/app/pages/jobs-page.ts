@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { clock, duration } from '../format.ts';
 import { html } from '../html.ts';
-import { useApi } from '../hooks.ts';
+import { useApi, useJobFeed } from '../hooks.ts';
 import type { JobSummary } from '../types.ts';
 
 const FILTERS = {
@@ -60,7 +60,9 @@ export function JobsPage() {
   const [filters, setFilters] = useState<Filters>({ state: '', kind: '', failed: '' });
   const query = new URLSearchParams({ limit: '200' });
   for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
-  const jobs = useApi<{ jobs: JobSummary[] }>(`/v1/jobs?${query.toString()}`, { everyMs: 3000 });
+  // Read again on each change the job feed tells of; now and then too, for jobs that started.
+  const jobs = useApi<{ jobs: JobSummary[] }>(`/v1/jobs?${query.toString()}`, { everyMs: 10_000 });
+  useJobFeed(jobs.reload);
 
   return html`<section>
     <h1>Jobs</h1>

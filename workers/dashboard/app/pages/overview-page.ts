@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { LiveChart } from '../components/live-chart.ts';
 import { duration, clock, rate } from '../format.ts';
 import { html } from '../html.ts';
@@ -15,11 +15,14 @@ export function OverviewPage() {
       setSamples((kept) => [...kept, event.data as StatusSample].slice(-300));
     }
   });
-  const failedJobs = useApi<{ jobs: JobSummary[] }>('/v1/jobs?failed=true&limit=20', {
-    everyMs: 5000,
-  });
-  const platformFailed = useApi<FailedJob[]>('/v1/failed-jobs?limit=20', { everyMs: 5000 });
+  const failedJobs = useApi<{ jobs: JobSummary[] }>('/v1/jobs?failed=true&limit=20');
+  // The platform's failures come from the queue, not the feed: read now and then.
+  const platformFailed = useApi<FailedJob[]>('/v1/failed-jobs?limit=20', { everyMs: 10_000 });
   const latest = samples.at(-1);
+  // One stream per page (a browser holds six connections per host): the failed jobs are read
+  // again when the samples show that workers finished more jobs.
+  const finished = (latest?.workers ?? []).reduce((sum, worker) => sum + (worker.finished ?? 0), 0);
+  useEffect(() => failedJobs.reload(), [finished]);
 
   return html`<section>
     <h1>Overview</h1>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { apiBlob } from '../api.ts';
 import { duration } from '../format.ts';
 import { html } from '../html.ts';
-import { useApi } from '../hooks.ts';
+import { useApi, useJobFeed } from '../hooks.ts';
 import type { JobSummary, Session } from '../types.ts';
 import { JobTable } from './jobs-page.ts';
 import { closeSession, memoryText, runtimeText, useSessionStats } from './sessions-page.ts';
@@ -35,8 +35,8 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const session = useApi<Session>(base, { everyMs: 5000 });
   const jobs = useApi<{ jobs: JobSummary[] }>(
     `/v1/jobs?limit=50&sessionId=${encodeURIComponent(sessionId)}`,
-    { everyMs: 3000 },
   );
+  useJobFeed(jobs.reload);
   const files = useApi<{ files: StoredFile[]; truncated: boolean }>(
     session.value?.language === 'python' ? `${base}/files` : null,
   );

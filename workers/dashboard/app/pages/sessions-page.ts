@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api } from '../api.ts';
 import { duration } from '../format.ts';
 import { html } from '../html.ts';
-import { useApi } from '../hooks.ts';
+import { useApi, useJobFeed } from '../hooks.ts';
 import type { Session, SessionStats } from '../types.ts';
 
 /** How long after one reading of a session's stats the next is asked for. */
@@ -63,7 +63,9 @@ export function runtimeText(stats: SessionStats | null | undefined): string {
 }
 
 export function SessionsPage() {
-  const sessions = useApi<{ sessions: Session[] }>('/v1/sessions', { everyMs: 3000 });
+  // A job naming a new session opens it: read again on the job feed, and now and then.
+  const sessions = useApi<{ sessions: Session[] }>('/v1/sessions', { everyMs: 10_000 });
+  useJobFeed(sessions.reload);
   const stats = useSessionStats((sessions.value?.sessions ?? []).map((s) => s.sessionId));
   const now = Date.now();
   return html`<section>
