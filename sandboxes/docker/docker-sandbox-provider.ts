@@ -15,7 +15,7 @@ import {
 import type { ContainerHandle } from './container-launcher.ts';
 import { launchContainer } from './container-launcher.ts';
 import type { ContainerMode } from './container-spec.ts';
-import type { SandboxEngine } from './docker-sandbox.ts';
+import type { SandboxEngine } from './sandbox-engine.ts';
 import { DockerSandbox } from './docker-sandbox.ts';
 import type {
   DockerSandboxOptions,
