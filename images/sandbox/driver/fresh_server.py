@@ -28,8 +28,8 @@ import time
 from driver_io import Channel, Commands, channel_fds
 from fresh_child import prepare_child, write_all
 from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, drain, outcome, readable
-from fresh_sweep import (PRIVATE_DIR, SYSV_IPC_FILES, address_space_bytes, other_processes, poll_child,
-                         process_state, reap, wipe)
+from fresh_sweep import (PRIVATE_DIR, SYSV_IPC_FILES, address_space_bytes, lingering, other_processes,
+                         poll_child, reap, wipe)
 
 PR_SET_DUMPABLE = 4
 # How long the processes a sweep killed may take to be gone before it is an anomaly.
@@ -124,7 +124,8 @@ class FreshServer:
     def leftovers(self, expected):
         deadline = time.monotonic() + SWEEP_SETTLE_S
         while True:
-            alive = [pid for pid in other_processes(expected) if process_state(pid) not in ("Z", "X", None)]
+            # Gone from /proc, not only dead: the next run would list a zombie PID 1 has yet to reap.
+            alive = [pid for pid in other_processes(expected) if lingering(pid, os.getpid())]
             if not alive:
                 break
             if time.monotonic() > deadline:
@@ -169,6 +170,9 @@ class FreshServer:
                 self.channel.send(t="fail", id=request_id, message=anomaly)
                 return
         child, self.next = self.next, None
+        # The runs before this one are dead (the sweep saw to it); some may still be this
+        # server's zombies, in /proc for this run to list: reaped now, before its code starts.
+        reap()
         timeout_s = max(0.001, float(command.get("timeoutMs") or 60_000) / 1000)
         child.max_output_bytes = int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES)
         env = dict(self.env)

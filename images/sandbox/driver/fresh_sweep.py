@@ -36,11 +36,26 @@ def other_processes(expected):
 
 
 def process_state(pid):
+    """The process's state letter and its parent's pid; (None, None) once it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as handle:
-            return handle.read().rsplit(b")", 1)[1].split()[0].decode()
-    except (OSError, IndexError):
-        return None
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        return fields[0].decode(), int(fields[1])
+    except (OSError, IndexError, ValueError):
+        return None, None
+
+
+def lingering(pid, server):
+    """True while a process is still in /proc for the next run to see.
+
+    Only a dead child of the server itself (the last run, reaped by the server right after
+    the sweep, before the next run starts) may be left. Anything the run started was
+    orphaned to PID 1 and is reaped there: until it is, the next run would see it.
+    """
+    state, parent = process_state(pid)
+    if state is None:
+        return False
+    return not (state in ("Z", "X") and parent == server)
 
 
 def address_space_bytes():

@@ -117,7 +117,7 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     expect(next.uid).toBe(1000);
     // Only the relay and the fork server: no sleep, no forked child of the last run.
     expect(next.others.some((command) => command.includes('sleep'))).toBe(false);
-    expect(next.others).toHaveLength(2);
+    expect(next.others, JSON.stringify(next.others)).toHaveLength(2);
     expect(next.others.every((command) => command.includes('/opt/lagent/driver/'))).toBe(true);
   });
 
@@ -190,7 +190,7 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     setTimeout(() => controller.abort(), 500);
     await expect(running).rejects.toBeInstanceOf(AbortedError);
     const next = await inspect();
-    expect(next.others).toHaveLength(2);
+    expect(next.others, JSON.stringify(next.others)).toHaveLength(2);
   });
 
   test('an abort that follows its run at once is honoured in the same container', async () => {
