@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchBrowser, openPage, saveScreenshot } from '../support/browser.ts';
+import { launchBrowser, openPage, saveScreenshot } from '../support/browser.ts';
 import { startLoopbackServer } from '../support/loopback-http-server.ts';
 import type { LoopbackServer } from '../support/loopback-http-server.ts';
 
@@ -64,7 +64,7 @@ const recordMessages = async (page: Page): Promise<void> => {
   await page.evaluateOnNewDocument(recordMessagesScript);
 };
 
-describe.skipIf(!chromiumAvailable)('browser harness (real headless Chromium)', () => {
+describe('browser harness (real headless Chromium)', () => {
   let server: LoopbackServer | undefined;
   let browser: Browser | undefined;
   let origin = '';

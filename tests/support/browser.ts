@@ -1,9 +1,8 @@
 // Real headless Chromium for the browser tests: Debian's `chromium` package (scripts/install.sh
 // installs it), driven by puppeteer-core, which downloads no browser of its own.
 //
-// Outside CI a machine without Chromium skips the browser tests
-// (`describe.skipIf(!chromiumAvailable)`); in CI (CI=true) importing this module throws, so
-// they fail instead.
+// The browser tests never skip: without Chromium, launchBrowser fails with how to install it
+// (in CI, importing this module already throws).
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,8 +63,6 @@ export function findChromium({
 
 /** The Chromium binary found when this module loaded (undefined outside CI when none). */
 export const chromiumPath: string | undefined = findChromium();
-/** For `describe.skipIf(!chromiumAvailable)`: always true in CI (else the import threw). */
-export const chromiumAvailable: boolean = chromiumPath !== undefined;
 
 /** Starts Chromium (headless unless told otherwise); close it with `browser.close()`. */
 export async function launchBrowser({
