@@ -13,7 +13,7 @@ import { DockerSandboxProvider } from '../sandboxes/index.ts';
 import { startWorkerProcess } from '../tests/support/worker-process.ts';
 import type { EvalItem } from '../workers/eval/eval-dataset.ts';
 import { readEvalDataset } from '../workers/eval/eval-dataset.ts';
-import { runEval } from '../workers/eval/eval-runner.ts';
+import { DEFAULT_EVAL_PROGRAMS_PER_JOB, runEval } from '../workers/eval/eval-runner.ts';
 import { purgeQueue } from '../workers/queue/purge-queue.ts';
 import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
 import { formatMs, sample, summarise } from './stats.ts';
@@ -23,6 +23,9 @@ const CONCURRENCY = Number(process.env['BENCH_FRESH_CONCURRENCY'] ?? 4);
 const FRESH_CONTAINERS = Number(process.env['BENCH_FRESH_CONTAINERS'] ?? 2);
 const LATENCY_ROUNDS = Number(process.env['BENCH_FRESH_ROUNDS'] ?? 100);
 const TIMEOUT_MS = 10_000;
+const PROGRAMS_PER_JOB = Number(
+  process.env['BENCH_FRESH_PROGRAMS_PER_JOB'] ?? DEFAULT_EVAL_PROGRAMS_PER_JOB,
+);
 const FIXTURES = join(import.meta.dirname, '../tests/fixtures/eval');
 
 interface PathOutcome {
@@ -79,6 +82,7 @@ function subprocessBaseline(items: readonly EvalItem[]): Promise<PathOutcome> {
 async function freshThroughQueue(
   jobs: RedisJobClient,
   items: readonly EvalItem[],
+  programsPerJob: number,
 ): Promise<PathOutcome> {
   const wrong: string[] = [];
   const summary = await runEval({
@@ -86,6 +90,7 @@ async function freshThroughQueue(
     items,
     timeoutMs: TIMEOUT_MS,
     concurrency: CONCURRENCY,
+    programsPerJob,
     onResult: (result) => {
       if (result.passed !== (result.expected === 'passed')) wrong.push(result.id);
     },
@@ -118,7 +123,7 @@ async function runCodePath(
 }
 
 const describe = (label: string, outcome: PathOutcome, baseline: number) =>
-  `  ${label.padEnd(46)} ${outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${(outcome.perSecond / baseline).toFixed(2).padStart(5)}x  ${outcome.wrong.length === 0 ? 'all outcomes as expected' : `WRONG: ${outcome.wrong.join(', ')}`}`;
+  `  ${label.padEnd(62)} ${outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${(outcome.perSecond / baseline).toFixed(2).padStart(5)}x  ${outcome.wrong.length === 0 ? 'all outcomes as expected' : `WRONG: ${outcome.wrong.join(', ')}`}`;
 
 async function sandboxLatency(runtime: 'runc' | 'runsc'): Promise<number[]> {
   const provider = await DockerSandboxProvider.start({
@@ -198,7 +203,7 @@ async function withWorker<T>(
 export async function benchFresh(): Promise<void> {
   const items = await problems();
   console.log(
-    `\nFresh-state runs: ${items.length} programs of the project's problem set, concurrency ${CONCURRENCY}, ${FRESH_CONTAINERS} fork-server containers per worker (runc), one worker process`,
+    `\nFresh-state runs: ${items.length} programs of the project's problem set, concurrency ${CONCURRENCY} (subprocesses; jobs in flight), ${FRESH_CONTAINERS} fork-server containers per worker (runc: at most ${FRESH_CONTAINERS} programs run at once), one worker process`,
   );
   await subprocessBaseline(items.slice(0, 8)); // the host's page cache
   const baseline = await subprocessBaseline(items);
@@ -206,13 +211,19 @@ export async function benchFresh(): Promise<void> {
     describe('python3 -c per program on the host (baseline)', baseline, baseline.perSecond),
   );
   for (const [label, preload] of [
-    ['numpy, pandas, matplotlib preloaded (default)', undefined],
-    ['nothing preloaded (--fresh-preload "")', ''],
+    ['numpy, pandas, matplotlib preloaded', undefined],
+    ['nothing preloaded', ''],
   ] as const) {
     await withWorker(preload, async (jobs) => {
-      await freshThroughQueue(jobs, items.slice(0, 8)); // the worker's containers
-      const fresh = await freshThroughQueue(jobs, items);
-      console.log(describe(`fresh runs through the queue, ${label}`, fresh, baseline.perSecond));
+      await freshThroughQueue(jobs, items.slice(0, 8), 1); // the worker's containers
+      for (const programsPerJob of [1, PROGRAMS_PER_JOB]) {
+        const fresh = await freshThroughQueue(jobs, items, programsPerJob);
+        const shape =
+          programsPerJob === 1
+            ? 'a run-code job each'
+            : `${programsPerJob} programs a run-batch job`;
+        console.log(describe(`fresh, ${shape}, ${label}`, fresh, baseline.perSecond));
+      }
       if (preload === undefined) {
         const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);
         console.log(

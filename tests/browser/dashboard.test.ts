@@ -224,6 +224,23 @@ describe('the dashboard, with API keys, over Redis and a worker', () => {
     await saveScreenshot({ page, name: 'jobs' });
   });
 
+  test('a run-batch job shows each program beside its own output', async () => {
+    const jobId = await submit(KEYS.alice, {
+      kind: 'run-batch',
+      programs: ['print("first" + " output")', 'raise ValueError("second" + " output")'],
+    });
+    const { page } = await signedIn(KEYS.alice, `#/jobs/${jobId}`);
+    const output = (n: number) =>
+      `[data-testid="program"]:nth-child(${n}) [data-testid="program-output"]`;
+    await waitForText({ page, selector: output(2), text: 'ValueError: second output' });
+    await waitForText({ page, selector: output(1), text: 'first output' });
+    expect(await textOf(page, output(1))).not.toContain('second output');
+    expect(await textOf(page, output(2))).not.toContain('first output');
+    expect(await textOf(page, '[data-testid="program"]:nth-child(1) pre')).toBe(
+      'print("first" + " output")',
+    );
+  });
+
   test('a printed <script> and an HTML result with scripts do not run in the page', async () => {
     const jobId = await submit(KEYS.alice, {
       kind: 'run-code',

@@ -4,8 +4,14 @@ import { once } from 'node:events';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
 import { connectJobs } from '../queue/job-client.ts';
+import { MAX_BATCH_PROGRAMS } from '../queue/job-schema.ts';
 import { HttpJobClient } from '../service/http-job-client.ts';
-import { DEFAULT_EVAL_CONCURRENCY, DEFAULT_EVAL_TIMEOUT_MS, runEval } from '../eval/eval-runner.ts';
+import {
+  DEFAULT_EVAL_CONCURRENCY,
+  DEFAULT_EVAL_PROGRAMS_PER_JOB,
+  DEFAULT_EVAL_TIMEOUT_MS,
+  runEval,
+} from '../eval/eval-runner.ts';
 import type { EvalItemResult } from '../eval/eval-runner.ts';
 import { readEvalDataset } from '../eval/eval-dataset.ts';
 import type { QueueFlags } from './cli-options.ts';
@@ -27,6 +33,7 @@ interface EvalCommandOptions extends QueueFlags {
   out?: string;
   timeoutMs: number;
   concurrency: number;
+  programsPerJob: number;
   freshContainers?: number;
   freshPreload?: string[];
 }
@@ -80,9 +87,15 @@ export function registerEvalCommand(program: Command): void {
     )
     .option(
       '--concurrency <n>',
-      `programs in flight at once (default ${DEFAULT_EVAL_CONCURRENCY})`,
+      `jobs in flight at once (default ${DEFAULT_EVAL_CONCURRENCY})`,
       positiveInteger,
       DEFAULT_EVAL_CONCURRENCY,
+    )
+    .option(
+      '--programs-per-job <n>',
+      `programs one job carries, 1 to ${MAX_BATCH_PROGRAMS} (default ${DEFAULT_EVAL_PROGRAMS_PER_JOB}; 1: a run-code job each)`,
+      positiveInteger,
+      DEFAULT_EVAL_PROGRAMS_PER_JOB,
     )
     .option(
       '--fresh-containers <n>',
@@ -153,6 +166,7 @@ export function registerEvalCommand(program: Command): void {
           items: readEvalDataset({ path: dataset, signal }),
           timeoutMs: options.timeoutMs,
           concurrency: options.concurrency,
+          programsPerJob: options.programsPerJob,
           signal,
           onResult: async (result) => {
             tally.add(result);

@@ -89,6 +89,8 @@ export function outcomeResult({
   if (request?.kind === 'tool-call')
     return { jobId, status, workerId, actionReturn: actionReturn() };
   if (request?.kind === 'run-code') return { jobId, status, workerId, execution: execution() };
+  if (request?.kind === 'run-batch')
+    return { jobId, status, workerId, executions: request.programs.map(execution) };
   if (request !== undefined) {
     return {
       jobId,

@@ -108,7 +108,12 @@ export class JobRunner {
     checkJobRequestLimits(request, this.limits);
     const timeoutMs = request.timeoutMs ?? this.#defaultTimeoutMs;
     const deadline = AbortSignal.timeout(
-      request.kind === 'run-code' ? timeoutMs + RUN_CODE_BACKSTOP_MS : timeoutMs,
+      request.kind === 'run-code'
+        ? timeoutMs + RUN_CODE_BACKSTOP_MS
+        : request.kind === 'run-batch'
+          ? // Each program's own deadline holds; one after another is the longest they take.
+            timeoutMs * request.programs.length + RUN_CODE_BACKSTOP_MS
+          : timeoutMs,
     );
     const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
@@ -132,6 +137,15 @@ export class JobRunner {
       if (isSessionRequest(request)) {
         const session = await this.#sessionJob({ request, sessionKey, signal: combined });
         return { jobId, status: 'completed', workerId, session };
+      }
+      if (request.kind === 'run-batch') {
+        const executions = await this.#runBatch({
+          programs: request.programs,
+          timeoutMs,
+          signal: combined,
+          envs: request.envs,
+        });
+        return { jobId, status: 'completed', workerId, executions };
       }
       const execution = await this.#runCode({
         code: request.code,
@@ -194,6 +208,36 @@ export class JobRunner {
       if (request.kind === 'session-stats' && !signal.aborted) return { stats: UNKNOWN_STATS };
       throw abortedFirst(error, signal);
     }
+  }
+
+  /**
+   * Every program on fresh state, all handed to the provider at once: it runs as many at a
+   * time as it has fresh containers, and the batch's programs share them with other jobs.
+   */
+  async #runBatch({
+    programs,
+    timeoutMs,
+    signal,
+    envs,
+  }: {
+    programs: readonly string[];
+    timeoutMs: number;
+    signal: AbortSignal;
+    envs: Record<string, string> | undefined;
+  }): Promise<Execution[]> {
+    const runFresh = this.#sandboxes?.runFresh?.bind(this.#sandboxes);
+    if (!runFresh)
+      throw new InvalidArgumentError({
+        message: "This runner's sandboxes have no fresh mode (it needs the Docker sandboxes)",
+      });
+    const runs = programs.map((code) =>
+      runFresh({ code, timeoutMs, signal, ...(envs ? { envs } : {}) }),
+    );
+    // All settle before the batch answers: no run goes on past its job.
+    const settled = await Promise.allSettled(runs);
+    const failed = settled.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((outcome) => (outcome as PromiseFulfilledResult<Execution>).value);
   }
 
   async #runCode({

@@ -63,6 +63,25 @@ export function freshWithoutSession<
 }
 export const RunCodeRequestSchema = freshWithoutSession(RunCodeRequestObjectSchema);
 
+/** Programs one run-batch job carries at most. */
+export const MAX_BATCH_PROGRAMS = 64;
+
+/**
+ * Many programs, each run on fresh state (as run-code with `fresh: true`), answered with one
+ * Execution per program in order. One job for many small programs: evaluation at scale pays
+ * the queue's cost once per batch, not per program. The programs together are within
+ * `maxCodeBytes`; `timeoutMs` and `envs` hold for each of them.
+ */
+export const RunBatchRequestSchema = z.object({
+  kind: z.literal('run-batch'),
+  programs: z.array(z.string()).min(1).max(MAX_BATCH_PROGRAMS),
+  /** Fresh runs have no session: refused when given. */
+  sessionId: z.never().optional(),
+  language: z.literal('python').default('python'),
+  timeoutMs: z.number().int().positive().optional(),
+  envs: z.record(z.string(), z.string()).optional(),
+});
+
 /** Largest file a write-file job carries (its bytes; the request holds them as base64). */
 export const MAX_JOB_FILE_BYTES = 8 * 1024 * 1024;
 /** A file path inside a session's working directory, as a job names it. */
@@ -122,6 +141,7 @@ export const SESSION_REQUEST_KINDS = [
 export const JobRequestSchema = z.discriminatedUnion('kind', [
   ToolCallRequestSchema,
   RunCodeRequestSchema,
+  RunBatchRequestSchema,
   ...SessionRequestSchema.options,
 ]);
 export type JobRequest = z.input<typeof JobRequestSchema>;
@@ -190,6 +210,7 @@ export const JobResultSchema = z.object({
   workerId: z.string().nullable(),
   actionReturn: ActionReturnSchema.optional(),
   execution: ExecutionSchema.optional(),
+  executions: z.array(ExecutionSchema).optional(),
   session: SessionOutcomeSchema.optional(),
 });
 export interface JobResult {
@@ -200,6 +221,8 @@ export interface JobResult {
   actionReturn?: ActionReturn;
   /** For run-code jobs. */
   execution?: Execution;
+  /** For run-batch jobs: one per program, in order. */
+  executions?: Execution[];
   /** For session jobs (open-session, write-file, ...). */
   session?: SessionOutcome;
 }
@@ -225,6 +248,9 @@ function issues(error: z.ZodError): string[] {
 function checkRawRequestLimits(value: unknown, limits: RequestLimits): void {
   if (!isPlainObject(value)) return;
   if (typeof value['code'] === 'string') checkCode({ code: value['code'], ...limits });
+  // A batch's programs together: one job holds them all.
+  if (Array.isArray(value['programs']) && value['programs'].every((p) => typeof p === 'string'))
+    checkCode({ code: value['programs'].join(''), ...limits });
   if (isPlainObject(value['call'])) {
     checkArguments({ value: value['call']['parameters'], limits, what: 'The call arguments' });
   }

@@ -1,3 +1,4 @@
+import type { Execution } from '../../core/index.ts';
 import type { JobResult } from '../queue/job-schema.ts';
 import { failureOf } from './job-log.ts';
 import type { TenantScope } from './tenant-scope.ts';
@@ -34,6 +35,10 @@ interface Entry {
 /** Passed, for a batch: the job ran to its end without any failure (an evaluation's pass). */
 export function passedOf(result: JobResult): boolean {
   return failureOf(result) === null && !result.execution?.timedOut;
+}
+
+function executionPassed(execution: Execution | undefined): boolean {
+  return execution !== undefined && execution.error === null && !execution.timedOut;
 }
 
 export class BatchLog {
@@ -87,22 +92,30 @@ export class BatchLog {
     return { batch: { ...entry.summary }, created: true };
   }
 
-  /** Counts a submitted job into the batch (opening it when it is new). */
-  submitted(scope: TenantScope, batchId: string): void {
+  /**
+   * Counts a submitted job into the batch (opening it when it is new): as many items as it
+   * has programs (a run-batch job), else one.
+   */
+  submitted(scope: TenantScope, batchId: string, items = 1): void {
     this.open({ scope, batchId });
     const entry = this.#batches(scope).get(batchId);
     if (!entry) return;
-    entry.summary.submitted += 1;
+    entry.summary.submitted += items;
     refresh(entry);
   }
 
-  /** Counts a job's end. */
-  ended(scope: TenantScope, batchId: string, result: JobResult): void {
+  /** Counts a job's end: each of its `items` (a run-batch job's programs) passed or failed. */
+  ended(scope: TenantScope, batchId: string, result: JobResult, items = 1): void {
     const entry = this.#batches(scope).get(batchId);
     if (!entry) return;
-    entry.summary.ended += 1;
-    if (passedOf(result)) entry.summary.passed += 1;
-    else entry.summary.failed += 1;
+    for (let index = 0; index < items; index += 1) {
+      const passed = result.executions
+        ? result.status === 'completed' && executionPassed(result.executions[index])
+        : items === 1 && passedOf(result);
+      entry.summary.ended += 1;
+      if (passed) entry.summary.passed += 1;
+      else entry.summary.failed += 1;
+    }
     refresh(entry);
   }
 

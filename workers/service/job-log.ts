@@ -102,7 +102,8 @@ export class JobLog {
       failure: null,
     };
     entries.set(queueId, { queueId, summary, request: keptRequest(request) });
-    if (batchId !== undefined) this.#batches?.submitted(scope, batchId);
+    const items = request.kind === 'run-batch' ? request.programs.length : 1;
+    if (batchId !== undefined) this.#batches?.submitted(scope, batchId, items);
     this.#tell(scope, summary);
     if (entries.size > this.#size) {
       const oldest = entries.keys().next();
@@ -113,7 +114,7 @@ export class JobLog {
         if (!result) return;
         this.#ended += 1;
         ended(summary, result);
-        if (batchId !== undefined) this.#batches?.ended(scope, batchId, result);
+        if (batchId !== undefined) this.#batches?.ended(scope, batchId, result, items);
         this.#tell(scope, summary);
       },
     );
@@ -219,6 +220,8 @@ export function failureOf(result: JobResult): string | null {
   const errmsg = result.actionReturn?.errmsg;
   if (errmsg) return errmsg;
   if (result.session?.error) return `${result.session.error.name}: ${result.session.error.value}`;
+  const failed = result.executions?.filter((execution) => execution.error !== null).length ?? 0;
+  if (failed > 0) return `${failed} of ${result.executions?.length} programs failed`;
   return null;
 }
 
@@ -230,6 +233,8 @@ function titleOf(request: ParsedJobRequest): string {
     }
     case 'tool-call':
       return request.call.name;
+    case 'run-batch':
+      return `${request.programs.length} fresh programs`;
     default:
       return request.kind;
   }
@@ -239,6 +244,11 @@ function titleOf(request: ParsedJobRequest): string {
 function keptRequest(request: ParsedJobRequest): ParsedJobRequest {
   if (request.kind === 'run-code' && request.code.length > MAX_LOGGED_CODE_CHARS) {
     return { ...request, code: `${request.code.slice(0, MAX_LOGGED_CODE_CHARS)}\n# … (cut)` };
+  }
+  if (request.kind === 'run-batch') {
+    const each = Math.floor(MAX_LOGGED_CODE_CHARS / request.programs.length);
+    const cut = (code: string) => (code.length > each ? `${code.slice(0, each)}\n# … (cut)` : code);
+    return { ...request, programs: request.programs.map(cut) };
   }
   if (request.kind === 'write-file') return { ...request, dataBase64: '' };
   return request;

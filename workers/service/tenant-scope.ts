@@ -58,13 +58,13 @@ export class TenantScope {
         message: `request.timeoutMs: at most ${maxRunTimeMs} ms for this API key`,
       });
     }
-    return {
-      ...request,
-      ...(request.sessionId === undefined ? {} : { sessionId: this.sessionId(request.sessionId) }),
-      ...(request.timeoutMs === undefined && Number.isFinite(maxRunTimeMs)
+    const timeout =
+      request.timeoutMs === undefined && Number.isFinite(maxRunTimeMs)
         ? { timeoutMs: Math.min(maxRunTimeMs, DEFAULT_TENANT_JOB_TIMEOUT_MS) }
-        : {}),
-    };
+        : {};
+    if (request.kind === 'run-batch' || request.sessionId === undefined)
+      return { ...request, ...timeout };
+    return { ...request, sessionId: this.sessionId(request.sessionId), ...timeout };
   }
 
   /** A result as the tenant sees it: its own job id. */

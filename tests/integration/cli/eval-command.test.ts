@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
 import { isPlainObject, parseJson } from '../../../core/index.ts';
+import { DEFAULT_EVAL_PROGRAMS_PER_JOB } from '../../../workers/eval/eval-runner.ts';
 import { purgeQueue } from '../../../workers/queue/purge-queue.ts';
 import { redisUrl, requireDocker, requireRedis } from '../../support/services.ts';
 import { call, startTestService } from '../../support/service-fixture.ts';
@@ -158,6 +159,9 @@ test('eval without Redis: both problem sets, each outcome as expected, exact pas
         '3000',
         '--concurrency',
         '4',
+        // One run-code job a program (the batched default runs through Redis below).
+        '--programs-per-job',
+        '1',
         '--fresh-containers',
         '2',
       ],
@@ -169,13 +173,13 @@ test('eval without Redis: both problem sets, each outcome as expected, exact pas
   }
 });
 
-/** Run-code jobs a worker has counted, from its /metrics. */
-async function runCodeJobsCounted(healthUrl: string): Promise<number> {
+/** Jobs of a kind a worker has counted, from its /metrics. */
+async function jobsCounted(healthUrl: string, kind: string): Promise<number> {
   const response = await fetch(new URL('/metrics', healthUrl));
   const text = await response.text();
   let count = 0;
   for (const match of text.matchAll(/^lagent_jobs_total\{([^}]*)\} (\d+)$/gm)) {
-    if (match[1]?.includes('kind="run-code"')) count += Number(match[2]);
+    if (match[1]?.includes(`kind="${kind}"`)) count += Number(match[2]);
   }
   return count;
 }
@@ -213,10 +217,11 @@ test('eval through Redis: a worker process runs the MBPP set, each outcome as ex
       { env: cliEnv() },
     );
     await expectExactRun({ run, outPath, items });
-    // The worker process ran them (not a backend in the CLI).
+    // The worker process ran them (not a backend in the CLI), DEFAULT_EVAL_PROGRAMS_PER_JOB
+    // programs to a run-batch job.
     await expect
-      .poll(() => runCodeJobsCounted(worker.healthUrl), { timeout: 30_000, interval: 200 })
-      .toBe(items.length);
+      .poll(() => jobsCounted(worker.healthUrl, 'run-batch'), { timeout: 30_000, interval: 200 })
+      .toBe(Math.ceil(items.length / DEFAULT_EVAL_PROGRAMS_PER_JOB));
   } finally {
     await worker.stop();
     await purgeQueue({ queueName });

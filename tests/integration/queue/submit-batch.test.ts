@@ -239,4 +239,63 @@ describe.each(MODES)('jobs.submitBatch of fresh runs (%s)', (mode) => {
     );
     expect(after.map(({ result }) => stdout(result))).toEqual(['after\n']);
   });
+
+  test('a run-batch job: one execution per program in order, each on fresh state; a hang and a crash fail alone', async () => {
+    const { jobs } = setup;
+    const programs = [
+      // Leaves a file, a global, an environment variable and a patched module behind.
+      'import os, json\nopen("left.txt", "w").write("x")\nos.environ["LEFT"] = "1"\njson.dumps = None\nleft = 1\nprint("first")',
+      'import os, json\nassert not os.path.exists("left.txt")\nassert "LEFT" not in os.environ\nassert callable(json.dumps)\nassert "left" not in globals()\nprint("clean")',
+      'raise ValueError("boom")',
+      'while True:\n    pass',
+      'import os\nos._exit(3)',
+      'print(sum(range(10)))',
+    ];
+    const jobId = await jobs.submit({
+      request: { kind: 'run-batch', programs, timeoutMs: 3_000 },
+    });
+    const result = await jobs.wait({ jobId, timeoutMs: 120_000 });
+    expect(result.status).toBe('completed');
+    const executions = result.executions ?? [];
+    expect(executions).toHaveLength(programs.length);
+    const out = (index: number) => executions[index]?.logs.stdout.join('');
+    expect(out(0)).toBe('first\n');
+    expect(executions[0]?.error).toBeNull();
+    // The second program may run before or after the first: either way it sees nothing of it.
+    expect(executions[1]?.error, JSON.stringify(executions[1])).toBeNull();
+    expect(out(1)).toBe('clean\n');
+    expect(executions[2]?.error).toMatchObject({ name: 'ValueError', value: 'boom' });
+    const hang = executions[3];
+    expect(
+      hang?.error?.name === 'TimeoutError' || hang?.timedOut !== undefined,
+      JSON.stringify(hang),
+    ).toBe(true);
+    expect(executions[4]?.error?.name).toBe('ProcessExit');
+    expect(executions[5]?.error).toBeNull();
+    expect(out(5)).toBe('45\n');
+  });
+
+  test('a cancelled run-batch job answers each of its programs cancelled and stops them', async () => {
+    const { jobs } = setup;
+    const sleeping = 'import time\nprint("sleeping", flush=True)\ntime.sleep(600)';
+    const jobId = await jobs.submit({
+      request: { kind: 'run-batch', programs: [sleeping, sleeping, sleeping], timeoutMs: 100_000 },
+    });
+    await expect
+      .poll(async () => (await jobs.getJob({ jobId })).state, { timeout: 60_000, interval: 100 })
+      .toBe('running');
+    expect(await jobs.cancel({ jobId })).toBe(true);
+    const result = await jobs.wait({ jobId, timeoutMs: 60_000 });
+    expect(result.status).toBe('cancelled');
+    expect(result.executions?.map((execution) => execution.error?.name)).toEqual([
+      'Cancelled',
+      'Cancelled',
+      'Cancelled',
+    ]);
+    await setup.idle();
+    const after = await jobs.wait({
+      jobId: await jobs.submit({ request: { kind: 'run-batch', programs: ['print("after")'] } }),
+    });
+    expect(after.executions?.[0]?.logs.stdout.join('')).toBe('after\n');
+  });
 });

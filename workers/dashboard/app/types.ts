@@ -34,12 +34,16 @@ export interface JobResult {
   status: string;
   workerId: string | null;
   execution?: Execution;
+  /** A run-batch job's: one per program, in order. */
+  executions?: Execution[];
   actionReturn?: ActionReturn;
 }
 
 export interface JobRequest {
   kind: string;
   code?: string;
+  /** A run-batch job's programs. */
+  programs?: string[];
   language?: string;
   sessionId?: string;
   call?: { name: string; parameters: unknown };

@@ -3,9 +3,15 @@
 // flight, reporting each item as it ends and a summary at the end.
 import { describe, expect, test } from 'vitest';
 import type { Execution } from '../../../../core/index.ts';
+import { InvalidArgumentError } from '../../../../core/index.ts';
 import type { EvalItem } from '../../../../workers/eval/eval-dataset.ts';
 import type { EvalItemResult } from '../../../../workers/eval/eval-runner.ts';
-import { itemResult, runEval } from '../../../../workers/eval/eval-runner.ts';
+import {
+  EVAL_JOB_MAX_CODE_BYTES,
+  itemResult,
+  runEval,
+} from '../../../../workers/eval/eval-runner.ts';
+import { MAX_BATCH_PROGRAMS } from '../../../../workers/queue/job-schema.ts';
 import type {
   JobBackend,
   SubmitOptions,
@@ -111,7 +117,7 @@ class FakeJobs {
   inFlight = 0;
   maxInFlight = 0;
   #nextId = 0;
-  readonly #programs = new Map<string, string>();
+  readonly #programs = new Map<string, string[]>();
 
   asBackend(): JobBackend {
     return this as unknown as JobBackend;
@@ -121,7 +127,14 @@ class FakeJobs {
     const jobId = `job-${this.#nextId++}`;
     this.requests.push(request);
     this.signals.push(signal);
-    this.#programs.set(jobId, request.kind === 'run-code' ? request.code : '');
+    this.#programs.set(
+      jobId,
+      request.kind === 'run-code'
+        ? [request.code]
+        : request.kind === 'run-batch'
+          ? request.programs
+          : [],
+    );
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     return Promise.resolve(jobId);
@@ -133,17 +146,21 @@ class FakeJobs {
     for (let turn = 0; turn < (index * 7) % 5; turn += 1)
       await new Promise<void>((resolve) => setImmediate(resolve));
     this.inFlight -= 1;
-    const program = this.#programs.get(jobId) ?? '';
-    return {
-      jobId,
-      status: 'completed',
-      workerId: 'fake',
-      execution: execution(
+    const programs = this.#programs.get(jobId) ?? [];
+    const request = this.requests[index];
+    // A job holding a `lost` program is lost with all its programs (its worker died).
+    if (programs.some((program) => program.includes('lost')))
+      return { jobId, status: 'worker-lost', workerId: null };
+    const ran = programs.map((program) =>
+      execution(
         program.includes('fail')
           ? { error: { name: 'AssertionError', value: '', traceback: '' } }
           : {},
       ),
-    };
+    );
+    return request?.kind === 'run-batch'
+      ? { jobId, status: 'completed', workerId: 'fake', executions: ran }
+      : { jobId, status: 'completed', workerId: 'fake', execution: ran[0] as Execution };
   }
 }
 
@@ -168,6 +185,7 @@ describe('runEval', () => {
         items: dataset,
         timeoutMs: 1_500,
         concurrency,
+        programsPerJob: 1,
         onResult: (result) => {
           seen.push(result);
         },
@@ -214,6 +232,7 @@ describe('runEval', () => {
       jobs: fake.asBackend(),
       items: items(10),
       concurrency: 10,
+      programsPerJob: 1,
       onResult: (result) => {
         order.push(result.id);
       },
@@ -237,6 +256,7 @@ describe('runEval', () => {
       jobs: fake.asBackend(),
       items: source(),
       concurrency: 2,
+      programsPerJob: 1,
       onResult: async () => {
         await new Promise<void>((resolve) => setImmediate(resolve));
         written += 1;
@@ -255,6 +275,7 @@ describe('runEval', () => {
       jobs: fake.asBackend(),
       items: items(3),
       signal: controller.signal,
+      programsPerJob: 1,
       onResult: () => undefined,
     });
     expect(fake.signals).toEqual([controller.signal, controller.signal, controller.signal]);
@@ -266,4 +287,108 @@ describe('runEval', () => {
     });
     expect(empty).toMatchObject({ total: 0, passed: 0, failed: 0, passAt1: 0 });
   });
+});
+
+describe('runEval with several programs to a job', () => {
+  test('packs the items in order into run-batch jobs and reports each program once', async () => {
+    const fake = new FakeJobs();
+    const dataset = items(20);
+    const seen: EvalItemResult[] = [];
+    const summary = await runEval({
+      jobs: fake.asBackend(),
+      items: dataset,
+      timeoutMs: 2_000,
+      concurrency: 2,
+      programsPerJob: 8,
+      onResult: (result) => {
+        seen.push(result);
+      },
+    });
+    expect(fake.requests).toEqual(
+      [dataset.slice(0, 8), dataset.slice(8, 16), dataset.slice(16)].map((chunk) => ({
+        kind: 'run-batch',
+        programs: chunk.map((entry) => entry.program),
+        timeoutMs: 2_000,
+      })),
+    );
+    expect(fake.maxInFlight).toBe(2);
+    expect(seen.map((result) => result.id).sort()).toEqual(dataset.map((entry) => entry.id).sort());
+    for (const result of seen) {
+      const failing = dataset.find((entry) => entry.id === result.id)?.program.includes('fail');
+      expect(result).toMatchObject({
+        passed: !failing,
+        status: 'completed',
+        error: failing ? 'AssertionError' : null,
+      });
+    }
+    expect(summary).toMatchObject({ total: 20, passed: 13, failed: 7 });
+  });
+
+  test("a job that did not complete fails each of its programs with the job's status", async () => {
+    const fake = new FakeJobs();
+    const dataset = items(6);
+    dataset[4] = { ...(dataset[4] as EvalItem), program: 'pass  # lost\n' };
+    const seen = new Map<string, EvalItemResult>();
+    const summary = await runEval({
+      jobs: fake.asBackend(),
+      items: dataset,
+      programsPerJob: 3,
+      onResult: (result) => {
+        seen.set(result.id, result);
+      },
+    });
+    // task/3..5 shared the lost job; task/0..2 ran (task/0 fails its assert).
+    for (const id of ['task/3', 'task/4', 'task/5'])
+      expect(seen.get(id)).toMatchObject({
+        passed: false,
+        status: 'worker-lost',
+        error: 'worker-lost',
+      });
+    expect(seen.get('task/0')).toMatchObject({ passed: false, error: 'AssertionError' });
+    expect(seen.get('task/1')).toMatchObject({ passed: true, error: null });
+    expect(summary).toMatchObject({ total: 6, passed: 2, failed: 4 });
+  });
+
+  test('a job holds programs up to EVAL_JOB_MAX_CODE_BYTES together; a larger one goes alone', async () => {
+    const fake = new FakeJobs();
+    const big = (index: number): EvalItem => ({
+      id: `big/${index}`,
+      program: `assert True  # ${'x'.repeat(EVAL_JOB_MAX_CODE_BYTES / 2)}\n`,
+      format: 'mbpp',
+    });
+    const huge: EvalItem = {
+      id: 'huge',
+      program: `# ${'y'.repeat(EVAL_JOB_MAX_CODE_BYTES)}\n`,
+      format: 'mbpp',
+    };
+    await runEval({
+      jobs: fake.asBackend(),
+      items: [big(0), big(1), huge, ...items(2)],
+      programsPerJob: 8,
+      onResult: () => undefined,
+    });
+    const sizes = fake.requests.map((request) =>
+      request.kind === 'run-batch' ? request.programs.length : -1,
+    );
+    // big/0 alone (big/1 would pass the bound), big/1 alone, huge alone, then the two small ones.
+    expect(sizes).toEqual([1, 1, 1, 2]);
+    const firsts = fake.requests.map(
+      (request) => request.kind === 'run-batch' && request.programs[0],
+    );
+    expect(firsts.slice(0, 3)).toEqual([big(0).program, big(1).program, huge.program]);
+  });
+
+  test.each([0, 1.5, MAX_BATCH_PROGRAMS + 1])(
+    'programsPerJob %s is refused',
+    async (programsPerJob) => {
+      await expect(
+        runEval({
+          jobs: new FakeJobs().asBackend(),
+          items: items(1),
+          programsPerJob,
+          onResult: () => {},
+        }),
+      ).rejects.toThrow(InvalidArgumentError);
+    },
+  );
 });

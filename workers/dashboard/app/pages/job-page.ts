@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, followEvents } from '../api.ts';
 import type { LiveOutput } from '../components/job-output.ts';
+import { ExecutionView } from '../components/execution-view.ts';
 import { JobOutput, NO_OUTPUT, withEvent } from '../components/job-output.ts';
 import { clock } from '../format.ts';
 import { html } from '../html.ts';
-import type { JobInfo } from '../types.ts';
+import type { JobInfo, JobResult } from '../types.ts';
 import { statusBadge } from './jobs-page.ts';
 
 function RequestView({ info }: { info: JobInfo }) {
@@ -18,6 +19,27 @@ function RequestView({ info }: { info: JobInfo }) {
   }
   return html`<pre class="code" data-testid="code">
 ${request.call?.name ?? request.kind} ${JSON.stringify(request.call?.parameters ?? {}, null, 2)}</pre>`;
+}
+
+/** A run-batch job: each program with its own execution once the job has ended. */
+function BatchView({ programs, result }: { programs: string[]; result: JobResult | null }) {
+  return html`<ol class="programs">
+    ${programs.map((code, index) => {
+      const execution = result?.executions?.[index];
+      return html`<li data-testid="program">
+        <pre class="code">${code}</pre>
+        <div data-testid="program-output">
+          ${
+            execution
+              ? html`<${ExecutionView} execution=${execution} withLogs=${true} />`
+              : html`<p class="muted">
+                  ${result ? `The job ended ${result.status}.` : 'Not ended yet.'}
+                </p>`
+          }
+        </div>
+      </li>`;
+    })}
+  </ol>`;
 }
 
 export function JobPage({ jobId }: { jobId: string }) {
@@ -91,9 +113,14 @@ export function JobPage({ jobId }: { jobId: string }) {
           : null
       }
     </p>
-    <h2>Request</h2>
-    <${RequestView} info=${info} />
-    <h2>Output</h2>
-    <${JobOutput} output=${output} />
+    ${
+      info.request?.kind === 'run-batch'
+        ? html`<h2>Programs</h2>
+            <${BatchView} programs=${info.request.programs ?? []} result=${ended} />`
+        : html`<h2>Request</h2>
+            <${RequestView} info=${info} />
+            <h2>Output</h2>
+            <${JobOutput} output=${output} />`
+    }
   </section>`;
 }
