@@ -55,7 +55,6 @@ export class JobLog {
   readonly #stop = new AbortController();
   readonly #listeners = new Map<string, Set<JobLogListener>>();
   /** Ends seen by this process's watches, for the overview's jobs per second. */
-  #ended = 0;
 
   constructor({
     jobs,
@@ -112,7 +111,6 @@ export class JobLog {
     void watchJobEnd({ jobs: this.#jobs, jobId: queueId, signal: this.#stop.signal }).then(
       (result) => {
         if (!result) return;
-        this.#ended += 1;
         ended(summary, result);
         if (batchId !== undefined) this.#batches?.ended(scope, batchId, result, items);
         this.#tell(scope, summary);
@@ -148,11 +146,6 @@ export class JobLog {
   ): { request: ParsedJobRequest; submittedAt: number } | undefined {
     const entry = this.#entries(scope).get(queueId);
     return entry && { request: entry.request, submittedAt: entry.summary.submittedAt };
-  }
-
-  /** Job ends this process has seen, since it started. */
-  get endedCount(): number {
-    return this.#ended;
   }
 
   /**
