@@ -45,8 +45,11 @@ def prepare_child(*, fds, uid, gid, workdir, wipe):
     os.setsid()
     try:
         # The kernel's OOM killer takes a run before the server (raising needs no capability).
-        with open("/proc/self/oom_score_adj", "w") as handle:
-            handle.write("1000")
+        adjust = os.open("/proc/self/oom_score_adj", os.O_WRONLY)
+        try:
+            os.write(adjust, b"1000")
+        finally:
+            os.close(adjust)
     except OSError:
         pass
     os.setgroups([])
@@ -79,8 +82,8 @@ def run_child(*, command, workdir):
     if isinstance(address_space, int) and address_space > 0:
         resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
     env = command.get("env")
-    if isinstance(env, dict):
-        os.environ.clear()
+    if isinstance(env, dict) and env:
+        # The server set the run's environment before the fork: only the request's own variables.
         os.environ.update({str(key): str(value) for key, value in env.items()})
     sys.stdin = open(0, closefd=False)
     sys.argv = ["-c"]

@@ -11,14 +11,6 @@ DEFAULT_MAX_OUTPUT_BYTES = 1_000_000
 MAX_REPORT_BYTES = 16 * 1024 * 1024
 
 
-def drain(fd):
-    try:
-        while os.read(fd, 4096):
-            pass
-    except OSError:
-        pass
-
-
 class Child:
     """A forked run process: its pipes, and what it said, read with caps."""
 

@@ -1,21 +1,22 @@
 """Fresh-state runs: a fork server that never runs the user's code itself.
 
 Started by the channel relay in place of the kernel driver (LAGENT_MODE=fresh), as root with
-two capabilities only: SETUID and SETGID. It imports the image's common modules once, then
-for each `run` command forks a child that drops to the run user (no capability survives the
-change of user), runs the code in a new `__main__` and exits. One run at a time.
+two capabilities only: SETUID and SETGID. It forks a zygote (fresh_zygote.py) that imports the
+image's common modules once and then only forks; for each `run` command the zygote forks a
+child that drops to the run user (no capability survives the change of user), runs the code
+in a new `__main__` and exits. This server holds the host channel, the pipes and the
+outcomes, and never forks a run itself. One run at a time.
 
 After each run a sweeper (a fork that becomes the run user) kills every process of that user
 and empties the scratch directories, so the next run finds none of what this one left. The
-server itself cannot be signalled, traced or read by the runs: it is another user (root), it
-is not dumpable, and the sandbox's seccomp profile refuses ptrace. What the runs send back
+server and the zygote cannot be signalled, traced or read by the runs: they are another user
+(root), they are not dumpable, and the sandbox's seccomp profile refuses ptrace. What the runs send back
 (their pipes) is read with caps; the host validates every frame again.
 
 docs/decisions/2026-12-04-fresh-execution.md holds the threat model.
 """
 
 import ctypes
-import gc
 import grp
 import json
 import os
@@ -23,13 +24,14 @@ import pwd
 import select
 import shutil
 import signal
+import socket
 import time
 
 from driver_io import Channel, Commands, channel_fds
-from fresh_child import prepare_child, write_all
-from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, drain, outcome, readable
-from fresh_sweep import (PRIVATE_DIR, SYSV_IPC_FILES, address_space_bytes, lingering, other_processes,
-                         poll_child, reap, wipe)
+from fresh_child import write_all
+from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, outcome, readable
+from fresh_sweep import PRIVATE_DIR, SYSV_IPC_FILES, lingering, other_processes
+from fresh_zygote import serve_forks
 
 PR_SET_DUMPABLE = 4
 # How long the processes a sweep killed may take to be gone before it is an anomaly.
@@ -47,15 +49,13 @@ def user_and_group(spec):
     return uid, int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
 
 
-def preload(modules, env):
-    """Imports the image's common modules once; every run is forked with them imported."""
+def preload(modules):
+    """Imports the image's common modules once (in the zygote); every run is forked with them imported."""
     os.makedirs(PRIVATE_DIR, mode=0o700, exist_ok=True)
     config = os.path.join(PRIVATE_DIR, "matplotlib")
     if os.path.isdir("/opt/lagent/mplconfig") and not os.path.exists(config):
         shutil.copytree("/opt/lagent/mplconfig", config)
-    os.environ["MPLCONFIGDIR"] = config
-    os.environ["MPLBACKEND"] = "Agg"
-    env["MPLBACKEND"] = "Agg"
+    os.environ["MPLCONFIGDIR"] = config  # the font cache, for the import only: runs do not see it
     loaded = []
     for name in filter(None, (part.strip() for part in modules.split(","))):
         try:
@@ -63,7 +63,12 @@ def preload(modules, env):
             loaded.append(name)
         except Exception:  # noqa: BLE001 - a module the image lacks is simply not preloaded
             pass
+    del os.environ["MPLCONFIGDIR"]
     return loaded
+
+
+class ZygoteGone(Exception):
+    """The process runs are forked from has ended: no run can start in this container again."""
 
 
 class FreshServer:
@@ -73,37 +78,101 @@ class FreshServer:
         self.commands = Commands(read_fd)
         self.uid, self.gid = user_and_group(os.environ.pop("LAGENT_RUN_USER", "1000:1000"))
         self.workdir = os.environ.get("LAGENT_WORKDIR", "/workspace")
-        self.env = {key: value for key, value in os.environ.items() if not key.startswith("LAGENT_")}
-        self.env["HOME"] = self.workdir
+        self.modules = os.environ.get("LAGENT_FRESH_PRELOAD", DEFAULT_PRELOAD)
+        # A run's environment is this process's, set once here: a run without variables of
+        # its own then has nothing to change in it.
+        env = {key: value for key, value in os.environ.items() if not key.startswith("LAGENT_")}
+        env.update(HOME=self.workdir, MPLBACKEND="Agg")
+        os.environ.clear()
+        os.environ.update(env)
         self.backlog = []
         self.base_address_space = 0
         self.next = None
-        self.wake = None
+        self.zygote = None
+        self.zygote_pid = None
+        self.forked = set()  # run processes the zygote has forked and not yet reaped
+        self.statuses = {}  # pid -> wait status, as the zygote reaped them
+        self.replies = []
+
+    # -- the zygote: the process runs are forked from ------------------------------------
+    def start_zygote(self):
+        """Forks the zygote (it preloads, then only forks runs); the modules it preloaded."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ours.close()
+                for fd in {self.commands.fd, self.channel.fd}:
+                    os.close(fd)  # the host channel stays with the server
+                serve_forks(server=theirs, uid=self.uid, gid=self.gid, workdir=self.workdir,
+                            preload=lambda: preload(self.modules))
+            finally:
+                os._exit(70)
+        theirs.close()
+        self.zygote, self.zygote_pid = ours, pid
+        hello = self.zygote.recv(1 << 16)
+        if not hello.startswith(b"H"):
+            raise ZygoteGone("the zygote did not start")
+        size, _, loaded = hello[1:].decode().partition(" ")
+        self.base_address_space = int(size)
+        return [name for name in loaded.split(",") if name]
+
+    def pump(self):
+        """Takes in what the zygote said: forks' answers, and the exit status of each run process."""
+        while True:
+            try:
+                message = self.zygote.recv(256, socket.MSG_DONTWAIT)
+            except BlockingIOError:
+                return
+            if not message:
+                raise ZygoteGone("the zygote ended")
+            if message.startswith(b"X"):
+                pid, status = (int(part) for part in message[1:].split())
+                self.forked.discard(pid)
+                self.statuses[pid] = status
+            else:
+                self.replies.append(message)
+
+    def fork_run(self, fds):
+        """Has the zygote fork a run process on these pipe ends: its pid, or the reason it could not."""
+        socket.send_fds(self.zygote, [b"F"], fds)
+        while not self.replies:
+            self.wait_for([], PREPARE_TIMEOUT_S)
+        reply = self.replies.pop(0)
+        if reply.startswith(b"P"):
+            pid = int(reply[1:])
+            self.forked.add(pid)
+            return pid, None
+        return None, reply[1:].decode("utf-8", "replace")
+
+    def status_of(self, pid):
+        """The run process's wait status once the zygote has reaped it, else None."""
+        self.pump()
+        return self.statuses.get(pid)
+
+    def settle(self, keep):
+        """Waits (bounded) until every run process but `keep` is reaped, gone from /proc."""
+        deadline = time.monotonic() + SWEEP_SETTLE_S
+        while self.forked - {keep} and self.wait_for([], deadline - time.monotonic()):
+            pass
+        for pid in [pid for pid in self.statuses if pid != keep]:
+            del self.statuses[pid]
 
     # -- the next run's process: forked ahead, it sweeps what the last run left -----------
     def prepare(self):
         """Forks the next run's process and waits until it has swept; the anomaly, if any."""
         command_r, command_w = os.pipe()
         pipes = [os.pipe() for _ in range(3)]
-        try:
-            pid = os.fork()
-        except OSError as error:  # the pids limit, filled by what the last run left
-            for fd in (command_r, command_w, *(fd for pair in pipes for fd in pair)):
+        pid, failure = self.fork_run([command_r, *(w for _, w in pipes)])
+        os.close(command_r)
+        for _, write_end in pipes:
+            os.close(write_end)
+        if pid is None:
+            for fd in (command_w, *(r for r, _ in pipes)):
                 os.close(fd)
             self.next = None
-            return f"cannot start a run process: {error}"
-        if pid == 0:
-            try:
-                os.close(command_w)
-                for read_end, _ in pipes:
-                    os.close(read_end)
-                prepare_child(fds=[command_r, *(w for _, w in pipes)], uid=self.uid, gid=self.gid,
-                              workdir=self.workdir, wipe=wipe)
-            finally:
-                os._exit(70)
-        os.close(command_r)
-        for read_end, write_end in pipes:
-            os.close(write_end)
+            return failure
+        for read_end, _ in pipes:
             os.set_blocking(read_end, False)
         child = Child(pid, command_w, [r for r, _ in pipes])
         deadline = time.monotonic() + PREPARE_TIMEOUT_S
@@ -125,7 +194,7 @@ class FreshServer:
         deadline = time.monotonic() + SWEEP_SETTLE_S
         while True:
             # Gone from /proc, not only dead: the next run would list a zombie PID 1 has yet to reap.
-            alive = [pid for pid in other_processes(expected) if lingering(pid, os.getpid())]
+            alive = [pid for pid in other_processes({expected, self.zygote_pid}) if lingering(pid, self.zygote_pid)]
             if not alive:
                 break
             if time.monotonic() > deadline:
@@ -141,22 +210,22 @@ class FreshServer:
         return None
 
     def wait_for(self, fds, timeout_s):
-        """Polls the fds (and the SIGCHLD wake-up); False once the time is up."""
+        """Polls the fds (and the zygote, which tells of each run process's exit); False once the time is up."""
         if timeout_s <= 0:
             return False
         poller = select.poll()
-        for fd in (*fds, self.wake):
+        for fd in (*fds, self.zygote.fileno()):
             poller.register(fd, select.POLLIN)
         try:
             poller.poll(max(1, int(timeout_s * 1000)))
         except InterruptedError:
             pass
-        drain(self.wake)
+        self.pump()
         return True
 
     def wait_exit(self, pid, timeout_s):
         deadline = time.monotonic() + timeout_s
-        while (status := poll_child(pid)) is None:
+        while (status := self.status_of(pid)) is None:
             if not self.wait_for([], deadline - time.monotonic()):
                 return None
         return status
@@ -170,15 +239,13 @@ class FreshServer:
                 self.channel.send(t="fail", id=request_id, message=anomaly)
                 return
         child, self.next = self.next, None
-        # The runs before this one are dead (the sweep saw to it); some may still be this
-        # server's zombies, in /proc for this run to list: reaped now, before its code starts.
-        reap()
+        # The runs before this one are dead (the sweep saw to it); some may still be the
+        # zygote's zombies, in /proc for this run to list: reaped before its code starts.
+        self.settle(keep=child.pid)
         timeout_s = max(0.001, float(command.get("timeoutMs") or 60_000) / 1000)
         child.max_output_bytes = int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES)
-        env = dict(self.env)
         extra = command.get("env")
-        if isinstance(extra, dict):
-            env.update({str(key): str(value) for key, value in extra.items()})
+        env = {str(key): str(value) for key, value in extra.items()} if isinstance(extra, dict) else {}
         memory_mb = command.get("memoryMb")
         address_space = None
         if isinstance(memory_mb, (int, float)) and memory_mb > 0:
@@ -202,7 +269,7 @@ class FreshServer:
         while stop is None:
             if len(child.lines()) >= 2 or child.report_too_big:
                 break  # the report: all the run's output is in the pipes
-            child.status = poll_child(child.pid)
+            child.status = self.status_of(child.pid)
             if child.status is not None:
                 break
             remaining = deadline - time.monotonic()
@@ -235,8 +302,8 @@ class FreshServer:
         self.channel.flush()
         child.close()
         if child.status is None:
-            # It exits right after its report: waited for here (woken by SIGCHLD), so the
-            # sweep that follows does not find it still tearing down.
+            # It exits right after its report: waited for here (the zygote says when), so
+            # the sweep that follows does not find it still tearing down.
             child.status = self.wait_exit(child.pid, SWEEP_SETTLE_S)
         if stop:
             return  # its anomaly, if any, went with the outcome
@@ -247,22 +314,22 @@ class FreshServer:
 
     # -- the loop -----------------------------------------------------------------------
     def serve(self):
-        self.wake, wake_write = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
-        loaded = preload(os.environ.get("LAGENT_FRESH_PRELOAD", DEFAULT_PRELOAD), self.env)
-        self.base_address_space = address_space_bytes()
-        # Every object so far moves to the collector's permanent generation: a run's
-        # collections then never walk (and so never copy-on-write) the preloaded heap.
-        gc.freeze()
+        loaded = self.start_zygote()
         anomaly = self.prepare()
         self.channel.send(t="ready", id=None, reason="start", pid=os.getpid(), preloaded=loaded,
                           **({"anomaly": anomaly} if anomaly else {}))
         self.channel.flush()
+        try:
+            self.loop()
+        except ZygoteGone as error:
+            # No run can start here any more: the host replaces the container.
+            self.channel.send(t="anomaly", id=None, reason=str(error))
+            self.channel.flush()
+
+    def loop(self):
         while True:
             if not self.backlog:
                 self.wait_for([self.commands.fd], 3600)
-                reap()
                 self.backlog.extend(self.commands.read())
             while self.backlog:
                 command = self.backlog.pop(0)
@@ -276,6 +343,9 @@ class FreshServer:
                         self.channel.send(t="ok", id=command.get("id"))
                     elif op != "cancel":
                         self.channel.send(t="fail", id=command.get("id"), message=f"unknown op {op!r}")
+                except ZygoteGone as error:
+                    self.channel.send(t="fail", id=command.get("id"), message=str(error))
+                    raise
                 except Exception as error:  # noqa: BLE001 - a bad command must not end the server
                     self.channel.send(t="fail", id=command.get("id"), message=str(error))
                 self.channel.flush()

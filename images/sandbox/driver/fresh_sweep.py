@@ -11,27 +11,9 @@ SCRATCH_DIRS = ("/workspace", "/tmp", "/dev/shm", "/dev/mqueue")
 SYSV_IPC_FILES = ("/proc/sysvipc/shm", "/proc/sysvipc/msg", "/proc/sysvipc/sem")
 
 
-def poll_child(pid):
-    try:
-        done, status = os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return 0
-    return status if done == pid else None
-
-
-def reap():
-    """Reaps exited children (run processes already reported on)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-
-
 def other_processes(expected):
-    own = {1, os.getpid(), expected}
+    """Every process but PID 1, this one and the `expected` ones."""
+    own = {1, os.getpid(), *expected}
     return [int(name) for name in os.listdir("/proc") if name.isdigit() and int(name) not in own]
 
 
@@ -45,17 +27,17 @@ def process_state(pid):
         return None, None
 
 
-def lingering(pid, server):
+def lingering(pid, parent):
     """True while a process is still in /proc for the next run to see.
 
-    Only a dead child of the server itself (the last run, reaped by the server right after
-    the sweep, before the next run starts) may be left. Anything the run started was
+    Only a dead child of `parent`, the zygote (the last run, reaped by it right after the
+    sweep, and waited for by the server before the next run starts) may be left. Anything the run started was
     orphaned to PID 1 and is reaped there: until it is, the next run would see it.
     """
-    state, parent = process_state(pid)
+    state, parent_pid = process_state(pid)
     if state is None:
         return False
-    return not (state in ("Z", "X") and parent == server)
+    return not (state in ("Z", "X") and parent == parent_pid)
 
 
 def address_space_bytes():
