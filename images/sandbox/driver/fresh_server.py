@@ -29,8 +29,8 @@ import time
 
 from driver_io import Channel, Commands, channel_fds
 from fresh_child import write_all
-from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, outcome, readable
-from fresh_sweep import PRIVATE_DIR, SYSV_IPC_FILES, lingering, other_processes
+from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, outcome
+from fresh_sweep import PRIVATE_DIR, SYSV_IPC_FILES, lingering, other_processes, read_file
 from fresh_zygote import serve_forks
 
 PR_SET_DUMPABLE = 4
@@ -137,7 +137,8 @@ class FreshServer:
         """Has the zygote fork a run process on these pipe ends: its pid, or the reason it could not."""
         socket.send_fds(self.zygote, [b"F"], fds)
         while not self.replies:
-            self.wait_for([], PREPARE_TIMEOUT_S)
+            if self.wait_for([], PREPARE_TIMEOUT_S) is None:
+                raise ZygoteGone("the zygote did not answer")
         reply = self.replies.pop(0)
         if reply.startswith(b"P"):
             pid = int(reply[1:])
@@ -146,14 +147,13 @@ class FreshServer:
         return None, reply[1:].decode("utf-8", "replace")
 
     def status_of(self, pid):
-        """The run process's wait status once the zygote has reaped it, else None."""
-        self.pump()
+        """The run process's wait status once the zygote has reaped it (and `wait_for` heard it), else None."""
         return self.statuses.get(pid)
 
     def settle(self, keep):
         """Waits (bounded) until every run process but `keep` is reaped, gone from /proc."""
         deadline = time.monotonic() + SWEEP_SETTLE_S
-        while self.forked - {keep} and self.wait_for([], deadline - time.monotonic()):
+        while self.forked - {keep} and self.wait_for([], deadline - time.monotonic()) is not None:
             pass
         for pid in [pid for pid in self.statuses if pid != keep]:
             del self.statuses[pid]
@@ -177,7 +177,7 @@ class FreshServer:
         child = Child(pid, command_w, [r for r, _ in pipes])
         deadline = time.monotonic() + PREPARE_TIMEOUT_S
         while not child.lines() and child.report in child.open:
-            if not self.wait_for([child.report], deadline - time.monotonic()):
+            if self.wait_for([child.report], deadline - time.monotonic()) is None:
                 break
             child.read(child.report)
         said = child.lines()[:1]
@@ -202,31 +202,35 @@ class FreshServer:
             time.sleep(0.002)
         for path in SYSV_IPC_FILES:
             try:
-                with open(path) as handle:
-                    if len(handle.readlines()) > 1:
-                        return f"the run left System V IPC objects ({os.path.basename(path)})"
+                if read_file(path).count(b"\n") > 1:
+                    return f"the run left System V IPC objects ({os.path.basename(path)})"
             except OSError:
                 pass
         return None
 
     def wait_for(self, fds, timeout_s):
-        """Polls the fds (and the zygote, which tells of each run process's exit); False once the time is up."""
+        """Polls the fds and the zygote (which tells of each run process's exit).
+
+        The polled fds that are ready (what the zygote said is taken in); None once the time is up.
+        """
         if timeout_s <= 0:
-            return False
+            return None
         poller = select.poll()
-        for fd in (*fds, self.zygote.fileno()):
+        zygote = self.zygote.fileno()
+        for fd in (*fds, zygote):
             poller.register(fd, select.POLLIN)
         try:
-            poller.poll(max(1, int(timeout_s * 1000)))
+            ready = {fd for fd, _ in poller.poll(max(1, int(timeout_s * 1000)))}
         except InterruptedError:
-            pass
-        self.pump()
-        return True
+            ready = set()
+        if zygote in ready:
+            self.pump()
+        return ready
 
     def wait_exit(self, pid, timeout_s):
         deadline = time.monotonic() + timeout_s
         while (status := self.status_of(pid)) is None:
-            if not self.wait_for([], deadline - time.monotonic()):
+            if self.wait_for([], deadline - time.monotonic()) is None:
                 return None
         return status
 
@@ -276,12 +280,12 @@ class FreshServer:
             if remaining <= 0:
                 stop = "timeout"
                 break
-            if not self.wait_for([*child.open, self.commands.fd], remaining):
+            ready = self.wait_for([*child.open, self.commands.fd], remaining)
+            if ready is None:
                 continue
-            for fd in list(child.open):
-                if readable(fd):
-                    child.read(fd)
-            if readable(self.commands.fd):
+            for fd in child.open & ready:
+                child.read(fd)
+            if self.commands.fd in ready:
                 for other in self.commands.read():
                     if other.get("op") == "cancel" and other.get("id") == request_id:
                         stop = "cancelled"

@@ -62,24 +62,21 @@ def serve_forks(*, server, uid, gid, workdir, preload):
     # collections then never walk (and so never copy-on-write) the preloaded heap.
     gc.freeze()
     server.send(b"H%d %s" % (address_space_bytes(), ",".join(loaded).encode()))
+    channel = server.fileno()
     poller = select.poll()
-    poller.register(server.fileno(), select.POLLIN)
+    poller.register(channel, select.POLLIN)
     poller.register(wake, select.POLLIN)
     while True:
         try:
-            poller.poll()
+            ready = {fd for fd, _ in poller.poll()}
         except InterruptedError:
-            pass
-        try:
-            while os.read(wake, 64):
-                pass
-        except BlockingIOError:
-            pass
-        reap(server)
-        try:
-            message, fds = receive(server)
-        except BlockingIOError:
             continue
+        if wake in ready:
+            os.read(wake, 4096)  # SIGCHLD: one byte a signal, far fewer than this between two polls
+            reap(server)
+        if channel not in ready:
+            continue
+        message, fds = receive(server)
         if not message:
             os._exit(0)  # the server is gone; so is the container
         if message != b"F" or len(fds) != RUN_FDS:
