@@ -11,9 +11,10 @@ export const DEFAULT_EVAL_CONCURRENCY = 8;
 /**
  * Programs one job carries by default (a run-batch job; 1: a run-code job each). The queue's
  * cost (a few Redis round trips on each side) is paid once per job: for small programs it
- * is as large as a fresh run itself.
+ * is as large as a fresh run itself. 32 measured 5-10% more programs/s than 8 here; results
+ * (and the progress) then come back 32 at a time.
  */
-export const DEFAULT_EVAL_PROGRAMS_PER_JOB = 8;
+export const DEFAULT_EVAL_PROGRAMS_PER_JOB = 32;
 /** A job's programs together stay within this (the request limit is 1 MiB by default). */
 export const EVAL_JOB_MAX_CODE_BYTES = 256 * 1024;
 

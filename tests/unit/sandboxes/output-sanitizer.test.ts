@@ -44,4 +44,40 @@ describe('sanitizeText', () => {
     // The zero-width joiner inside the emoji sequence is shown too: it cannot be told apart.
     expect(sanitizeText(text)).toBe('héllo wörld 😀 👩\\u200d💻 مرحبا 你好\n\tend');
   });
+
+  // The quick check that lets plain text through must still catch one of each kind, alone in
+  // a long plain text.
+  test.each([
+    '\u0000',
+    '\u0007',
+    '\u000b',
+    '\u001b[1m',
+    '\r',
+    '\u007f',
+    '\u0085',
+    '\u061c',
+    '\u200b',
+    '\u200e',
+    '\u2028',
+    '\u2029',
+    '\u202a',
+    '\u202e',
+    '\u2060',
+    '\u2066',
+    '\ufeff',
+    '\udb40\udc41',
+    '\ud800',
+    '\udc00',
+  ])('%j in long plain text is still caught', (suspect) => {
+    const text = `${'plain text '.repeat(200)}${suspect} and more`;
+    const shown = sanitizeText(text);
+    expect(shown).not.toBe(text);
+    expect(shown.startsWith('plain text ')).toBe(true);
+    expect(shown.endsWith(' and more')).toBe(true);
+  });
+
+  test('plain text comes back as it is', () => {
+    const text = 'line one\n\tline two 😀 done\n'.repeat(1000);
+    expect(sanitizeText(text)).toBe(text);
+  });
 });
