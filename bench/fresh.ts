@@ -2,7 +2,9 @@
 // problem set (tests/fixtures/eval, hanging items left out: they cost their time limit on
 // every path) run as fresh run-code jobs through Redis and a `lagent worker` process, against
 // the baseline of one `python3 -c` subprocess per program on the host, at the same
-// concurrency. Beside them: a new container per program (a run-code job without a session)
+// concurrency. Each fresh path runs several rounds, each between two baseline passes, and its
+// ratio is the median over the rounds (the machines are shared: their speed drifts within a
+// run). Beside them: a new container per program (a run-code job without a session)
 // and one reused session per slot (fast, but state leaks). Then the latency of one fresh
 // `print(1)`: through the queue (runc), and at the sandbox (runc and runsc).
 import { execFile } from 'node:child_process';
@@ -22,6 +24,9 @@ const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const CONCURRENCY = Number(process.env['BENCH_FRESH_CONCURRENCY'] ?? 4);
 const FRESH_CONTAINERS = Number(process.env['BENCH_FRESH_CONTAINERS'] ?? 2);
 const LATENCY_ROUNDS = Number(process.env['BENCH_FRESH_ROUNDS'] ?? 100);
+// Throughput rounds per fresh path, each between two baseline passes: the machines are shared,
+// and their speed drifts within a run by more than the differences measured here.
+const THROUGHPUT_ROUNDS = Number(process.env['BENCH_FRESH_THROUGHPUT_ROUNDS'] ?? 5);
 const TIMEOUT_MS = 10_000;
 const PROGRAMS_PER_JOB = Number(
   process.env['BENCH_FRESH_PROGRAMS_PER_JOB'] ?? DEFAULT_EVAL_PROGRAMS_PER_JOB,
@@ -122,8 +127,59 @@ async function runCodePath(
   return { perSecond, wrong };
 }
 
+/**
+ * The fresh path's throughput against the baseline's, measured in turns: baseline, fresh,
+ * baseline, fresh, ..., baseline. Each fresh pass is set against the mean of the two baseline
+ * passes around it; the ratio printed is the median of the rounds, with their range.
+ */
+async function paired(
+  items: readonly EvalItem[],
+  fresh: () => Promise<PathOutcome>,
+): Promise<{ outcome: PathOutcome; baseline: number; ratios: number[]; baselineWrong: string[] }> {
+  let before = await subprocessBaseline(items);
+  const baselineWrong = new Set(before.wrong);
+  const wrong = new Set<string>();
+  const rates: number[] = [];
+  const baselines: number[] = [];
+  const ratios: number[] = [];
+  for (let round = 0; round < THROUGHPUT_ROUNDS; round += 1) {
+    const outcome = await fresh();
+    const after = await subprocessBaseline(items);
+    for (const id of outcome.wrong) wrong.add(id);
+    for (const id of after.wrong) baselineWrong.add(id);
+    const baseline = (before.perSecond + after.perSecond) / 2;
+    rates.push(outcome.perSecond);
+    baselines.push(baseline);
+    ratios.push(outcome.perSecond / baseline);
+    before = after;
+  }
+  return {
+    outcome: { perSecond: median(rates), wrong: [...wrong] },
+    baseline: median(baselines),
+    ratios,
+    baselineWrong: [...baselineWrong],
+  };
+}
+
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] ?? Number.NaN)
+    : ((sorted[middle - 1] ?? Number.NaN) + (sorted[middle] ?? Number.NaN)) / 2;
+};
+
+const pairedLine = (label: string, result: Awaited<ReturnType<typeof paired>>) => {
+  const ratio = median(result.ratios);
+  const range = `${Math.min(...result.ratios).toFixed(2)}-${Math.max(...result.ratios).toFixed(2)}x`;
+  return `  ${label.padEnd(62)} ${result.outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${ratio.toFixed(2).padStart(5)}x  (rounds ${range}; python3 -c ${result.baseline.toFixed(1)}/s)  ${outcomeText(result.outcome)}${result.baselineWrong.length === 0 ? '' : `; python3 -c WRONG: ${result.baselineWrong.join(', ')}`}`;
+};
+
+const outcomeText = (outcome: PathOutcome) =>
+  outcome.wrong.length === 0 ? 'all outcomes as expected' : `WRONG: ${outcome.wrong.join(', ')}`;
+
 const describe = (label: string, outcome: PathOutcome, baseline: number) =>
-  `  ${label.padEnd(62)} ${outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${(outcome.perSecond / baseline).toFixed(2).padStart(5)}x  ${outcome.wrong.length === 0 ? 'all outcomes as expected' : `WRONG: ${outcome.wrong.join(', ')}`}`;
+  `  ${label.padEnd(62)} ${outcome.perSecond.toFixed(1).padStart(7)} programs/s  ${(outcome.perSecond / baseline).toFixed(2).padStart(5)}x  ${outcomeText(outcome)}`;
 
 async function sandboxLatency(runtime: 'runc' | 'runsc'): Promise<number[]> {
   const provider = await DockerSandboxProvider.start({
@@ -217,12 +273,12 @@ export async function benchFresh(): Promise<void> {
     await withWorker(preload, async (jobs) => {
       await freshThroughQueue(jobs, items.slice(0, 8), 1); // the worker's containers
       for (const programsPerJob of [1, PROGRAMS_PER_JOB]) {
-        const fresh = await freshThroughQueue(jobs, items, programsPerJob);
+        const result = await paired(items, () => freshThroughQueue(jobs, items, programsPerJob));
         const shape =
           programsPerJob === 1
             ? 'a run-code job each'
             : `${programsPerJob} programs a run-batch job`;
-        console.log(describe(`fresh, ${shape}, ${label}`, fresh, baseline.perSecond));
+        console.log(pairedLine(`fresh, ${shape}, ${label}`, result));
       }
       if (preload === undefined) {
         const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);
