@@ -11,11 +11,15 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { DockerSandboxProvider } from '../sandboxes/index.ts';
+import { DEFAULT_MAX_OUTPUT_BYTES, DockerSandboxProvider } from '../sandboxes/index.ts';
 import { startWorkerProcess } from '../tests/support/worker-process.ts';
 import type { EvalItem } from '../workers/eval/eval-dataset.ts';
 import { readEvalDataset } from '../workers/eval/eval-dataset.ts';
-import { DEFAULT_EVAL_PROGRAMS_PER_JOB, runEval } from '../workers/eval/eval-runner.ts';
+import {
+  DEFAULT_EVAL_MAX_OUTPUT_BYTES,
+  DEFAULT_EVAL_PROGRAMS_PER_JOB,
+  runEval,
+} from '../workers/eval/eval-runner.ts';
 import { purgeQueue } from '../workers/queue/purge-queue.ts';
 import { RedisJobClient } from '../workers/queue/redis-job-client.ts';
 import { formatMs, sample, summarise } from './stats.ts';
@@ -88,6 +92,7 @@ async function freshThroughQueue(
   jobs: RedisJobClient,
   items: readonly EvalItem[],
   programsPerJob: number,
+  maxOutputBytes = DEFAULT_EVAL_MAX_OUTPUT_BYTES,
 ): Promise<PathOutcome> {
   const wrong: string[] = [];
   const summary = await runEval({
@@ -96,6 +101,7 @@ async function freshThroughQueue(
     timeoutMs: TIMEOUT_MS,
     concurrency: CONCURRENCY,
     programsPerJob,
+    maxOutputBytes,
     onResult: (result) => {
       if (result.passed !== (result.expected === 'passed')) wrong.push(result.id);
     },
@@ -279,6 +285,19 @@ export async function benchFresh(): Promise<void> {
             ? 'a run-code job each'
             : `${programsPerJob} programs a run-batch job`;
         console.log(pairedLine(`fresh, ${shape}, ${label}`, result));
+      }
+      if (preload === '') {
+        // lagent eval keeps DEFAULT_EVAL_MAX_OUTPUT_BYTES of each program's output; two of
+        // the programs print 2 MB. Here each keeps the worker's whole limit instead.
+        const whole = await paired(items, () =>
+          freshThroughQueue(jobs, items, PROGRAMS_PER_JOB, DEFAULT_MAX_OUTPUT_BYTES),
+        );
+        console.log(
+          pairedLine(
+            `fresh, ${PROGRAMS_PER_JOB} a job, ${label}, ${DEFAULT_MAX_OUTPUT_BYTES} B output kept`,
+            whole,
+          ),
+        );
       }
       if (preload === undefined) {
         const reused = await runCodePath(jobs, items, (slot) => `bench-reuse-${slot}`);

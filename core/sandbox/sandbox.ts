@@ -182,6 +182,11 @@ export type FreshRunOptions = Pick<
 > & {
   /** Memory the run may allocate, on top of the preloaded interpreter. @default the provider's memoryMb */
   memoryMb?: number;
+  /**
+   * Output (stdout and stderr) the run keeps; the rest is dropped and counted, as past the
+   * provider's own limit. Never more than that limit. @default the provider's maxOutputBytes
+   */
+  maxOutputBytes?: number;
 };
 
 /** Creates and tracks sandboxes. Implementations live in `sandboxes/`. */

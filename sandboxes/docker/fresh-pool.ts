@@ -116,9 +116,15 @@ export class FreshPool {
     const memoryMb = options.memoryMb ?? this.#options.memoryMb;
     if (!(memoryMb > 0))
       throw new InvalidArgumentError({ message: 'memoryMb must be a number above 0' });
+    const limit = this.#options.maxOutputBytes;
+    const maxOutputBytes = Math.min(options.maxOutputBytes ?? limit, limit);
+    if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0)
+      throw new InvalidArgumentError({
+        message: 'maxOutputBytes must be a whole number, 0 or more',
+      });
     throwIfAborted(signal, 'The fresh run');
     for (let refusals = 1; ; refusals += 1) {
-      const answer = await this.#runOnce({ ...options, timeoutMs, memoryMb });
+      const answer = await this.#runOnce({ ...options, timeoutMs, memoryMb, maxOutputBytes });
       if (answer.kind !== 'refused') return answer.execution;
       if (refusals >= MAX_REFUSALS)
         return lostRunExecution({ reason: answer.reason, timedOut: false });
@@ -126,9 +132,9 @@ export class FreshPool {
   }
 
   async #runOnce(
-    options: FreshRunOptions & { timeoutMs: number; memoryMb: number },
+    options: FreshRunOptions & { timeoutMs: number; memoryMb: number; maxOutputBytes: number },
   ): Promise<{ kind: 'done'; execution: Execution } | { kind: 'refused'; reason: string }> {
-    const { code, signal, envs, timeoutMs, memoryMb } = options;
+    const { code, signal, envs, timeoutMs, memoryMb, maxOutputBytes } = options;
     const slot = await this.#acquire(signal);
     const id = this.#nextId++;
     const deferred = new Deferred<Answer>();
@@ -140,7 +146,7 @@ export class FreshPool {
         id,
         code,
         timeoutMs,
-        maxOutputBytes: this.#options.maxOutputBytes,
+        maxOutputBytes,
         maxResults: this.#options.maxResults,
         memoryMb,
         ...(envs ? { env: { ...envs } } : {}),
@@ -176,7 +182,7 @@ export class FreshPool {
       }
       const execution = freshExecution({
         frame: value.frame,
-        options: this.#options,
+        options: { ...this.#options, maxOutputBytes },
         run: options,
       });
       return { kind: 'done', execution };

@@ -8,6 +8,7 @@ import { MAX_BATCH_PROGRAMS } from '../queue/job-schema.ts';
 import { HttpJobClient } from '../service/http-job-client.ts';
 import {
   DEFAULT_EVAL_CONCURRENCY,
+  DEFAULT_EVAL_MAX_OUTPUT_BYTES,
   DEFAULT_EVAL_PROGRAMS_PER_JOB,
   DEFAULT_EVAL_TIMEOUT_MS,
   runEval,
@@ -34,6 +35,7 @@ interface EvalCommandOptions extends QueueFlags {
   timeoutMs: number;
   concurrency: number;
   programsPerJob: number;
+  maxOutputBytes: number;
   freshContainers?: number;
   freshPreload?: string[];
 }
@@ -96,6 +98,12 @@ export function registerEvalCommand(program: Command): void {
       `programs one job carries, 1 to ${MAX_BATCH_PROGRAMS} (default ${DEFAULT_EVAL_PROGRAMS_PER_JOB}; 1: a run-code job each)`,
       positiveInteger,
       DEFAULT_EVAL_PROGRAMS_PER_JOB,
+    )
+    .option(
+      '--max-output-bytes <n>',
+      `output (stdout and stderr) each program keeps; the rest is dropped (default ${DEFAULT_EVAL_MAX_OUTPUT_BYTES}; never more than the worker's own limit)`,
+      positiveInteger,
+      DEFAULT_EVAL_MAX_OUTPUT_BYTES,
     )
     .option(
       '--fresh-containers <n>',
@@ -167,6 +175,7 @@ export function registerEvalCommand(program: Command): void {
           timeoutMs: options.timeoutMs,
           concurrency: options.concurrency,
           programsPerJob: options.programsPerJob,
+          maxOutputBytes: options.maxOutputBytes,
           signal,
           onResult: async (result) => {
             tally.add(result);

@@ -15,6 +15,13 @@ export const DEFAULT_EVAL_CONCURRENCY = 8;
  * (and the progress) then come back 32 at a time.
  */
 export const DEFAULT_EVAL_PROGRAMS_PER_JOB = 32;
+/**
+ * Output (stdout and stderr) each program keeps by default. An evaluation reads pass or fail
+ * only; a program that floods its output would otherwise carry up to the worker's limit (1 MB
+ * by default) through Docker, the worker, Redis and back. Enough to read why one failed (the
+ * dashboard's job page shows it).
+ */
+export const DEFAULT_EVAL_MAX_OUTPUT_BYTES = 64 * 1024;
 /** A job's programs together stay within this (the request limit is 1 MiB by default). */
 export const EVAL_JOB_MAX_CODE_BYTES = 256 * 1024;
 
@@ -80,6 +87,7 @@ export async function runEval({
   timeoutMs = DEFAULT_EVAL_TIMEOUT_MS,
   concurrency = DEFAULT_EVAL_CONCURRENCY,
   programsPerJob = DEFAULT_EVAL_PROGRAMS_PER_JOB,
+  maxOutputBytes = DEFAULT_EVAL_MAX_OUTPUT_BYTES,
   signal,
   onResult,
   batchId,
@@ -91,6 +99,8 @@ export async function runEval({
   concurrency?: number;
   /** @default DEFAULT_EVAL_PROGRAMS_PER_JOB */
   programsPerJob?: number;
+  /** Output each program keeps (never more than the worker's own limit). @default DEFAULT_EVAL_MAX_OUTPUT_BYTES */
+  maxOutputBytes?: number;
   /** Counts every program into this batch of the HTTP service (its dashboard shows it). */
   batchId?: string;
   signal?: AbortSignal;
@@ -104,6 +114,8 @@ export async function runEval({
     throw new InvalidArgumentError({
       message: `programsPerJob must be a whole number from 1 to ${MAX_BATCH_PROGRAMS}`,
     });
+  if (!Number.isInteger(maxOutputBytes) || maxOutputBytes < 0)
+    throw new InvalidArgumentError({ message: 'maxOutputBytes must be a whole number, 0 or more' });
   const started = performance.now();
   let passed = 0;
   let total = 0;
@@ -112,8 +124,19 @@ export async function runEval({
     const submittedAt = performance.now();
     const request: JobRequest =
       programsPerJob === 1
-        ? { kind: 'run-code', code: (chunk[0] as EvalItem).program, fresh: true, timeoutMs }
-        : { kind: 'run-batch', programs: chunk.map((item) => item.program), timeoutMs };
+        ? {
+            kind: 'run-code',
+            code: (chunk[0] as EvalItem).program,
+            fresh: true,
+            timeoutMs,
+            maxOutputBytes,
+          }
+        : {
+            kind: 'run-batch',
+            programs: chunk.map((item) => item.program),
+            timeoutMs,
+            maxOutputBytes,
+          };
     const jobId = await jobs.submit({
       request,
       ...(batchId === undefined ? {} : { batchId }),

@@ -144,6 +144,7 @@ export class JobRunner {
           timeoutMs,
           signal: combined,
           envs: request.envs,
+          maxOutputBytes: request.maxOutputBytes,
         });
         return { jobId, status: 'completed', workerId, executions };
       }
@@ -154,6 +155,7 @@ export class JobRunner {
         timeoutMs,
         signal: combined,
         envs: request.envs,
+        maxOutputBytes: request.maxOutputBytes,
         emit,
       });
       return { jobId, status: 'completed', workerId, execution };
@@ -219,11 +221,13 @@ export class JobRunner {
     timeoutMs,
     signal,
     envs,
+    maxOutputBytes,
   }: {
     programs: readonly string[];
     timeoutMs: number;
     signal: AbortSignal;
     envs: Record<string, string> | undefined;
+    maxOutputBytes: number | undefined;
   }): Promise<Execution[]> {
     const runFresh = this.#sandboxes?.runFresh?.bind(this.#sandboxes);
     if (!runFresh)
@@ -231,7 +235,13 @@ export class JobRunner {
         message: "This runner's sandboxes have no fresh mode (it needs the Docker sandboxes)",
       });
     const runs = programs.map((code) =>
-      runFresh({ code, timeoutMs, signal, ...(envs ? { envs } : {}) }),
+      runFresh({
+        code,
+        timeoutMs,
+        signal,
+        ...(envs ? { envs } : {}),
+        ...(maxOutputBytes === undefined ? {} : { maxOutputBytes }),
+      }),
     );
     // All settle before the batch answers: no run goes on past its job.
     const settled = await Promise.allSettled(runs);
@@ -247,6 +257,7 @@ export class JobRunner {
     timeoutMs,
     signal,
     envs,
+    maxOutputBytes,
     emit,
   }: {
     code: string;
@@ -255,6 +266,8 @@ export class JobRunner {
     timeoutMs: number;
     signal: AbortSignal;
     envs: Record<string, string> | undefined;
+    /** Fresh runs only (the request schema refuses it otherwise). */
+    maxOutputBytes: number | undefined;
     emit: ((event: ToolEvent) => void) | undefined;
   }): Promise<Execution> {
     if (!this.#sandboxes)
@@ -273,7 +286,10 @@ export class JobRunner {
         throw new InvalidArgumentError({
           message: "This runner's sandboxes have no fresh mode (it needs the Docker sandboxes)",
         });
-      return await this.#sandboxes.runFresh(options);
+      return await this.#sandboxes.runFresh({
+        ...options,
+        ...(maxOutputBytes === undefined ? {} : { maxOutputBytes }),
+      });
     }
     if (sessionKey === undefined) {
       const sandbox = await this.#sandboxes.create({ signal });

@@ -51,15 +51,32 @@ export const RunCodeRequestObjectSchema = z.object({
   fresh: z.boolean().optional(),
   timeoutMs: z.number().int().positive().optional(),
   envs: z.record(z.string(), z.string()).optional(),
+  /**
+   * Output (stdout and stderr) a fresh run keeps, below the worker's own limit: a caller that
+   * reads only pass or fail (lagent eval) saves carrying the rest through the queue.
+   */
+  maxOutputBytes: z.number().int().nonnegative().optional(),
 });
-/** A fresh run has no session: the refinement of run-code requests (the queue's and the API's). */
+/**
+ * A fresh run has no session, and only a fresh run takes `maxOutputBytes`: the refinements
+ * of run-code requests (the queue's and the API's).
+ */
 export function freshWithoutSession<
-  T extends z.ZodType<{ fresh?: boolean | undefined; sessionId?: string | undefined }>,
+  T extends z.ZodType<{
+    fresh?: boolean | undefined;
+    sessionId?: string | undefined;
+    maxOutputBytes?: number | undefined;
+  }>,
 >(schema: T): T {
-  return schema.refine((request) => !(request.fresh === true && request.sessionId !== undefined), {
-    message: 'a fresh run has no session: give fresh or sessionId, not both',
-    path: ['fresh'],
-  });
+  return schema
+    .refine((request) => !(request.fresh === true && request.sessionId !== undefined), {
+      message: 'a fresh run has no session: give fresh or sessionId, not both',
+      path: ['fresh'],
+    })
+    .refine((request) => request.maxOutputBytes === undefined || request.fresh === true, {
+      message: 'maxOutputBytes is for fresh runs: a session keeps its own output limit',
+      path: ['maxOutputBytes'],
+    });
 }
 export const RunCodeRequestSchema = freshWithoutSession(RunCodeRequestObjectSchema);
 
@@ -80,6 +97,8 @@ export const RunBatchRequestSchema = z.object({
   language: z.literal('python').default('python'),
   timeoutMs: z.number().int().positive().optional(),
   envs: z.record(z.string(), z.string()).optional(),
+  /** Output each program keeps, below the worker's own limit (as run-code's). */
+  maxOutputBytes: z.number().int().nonnegative().optional(),
 });
 
 /** Largest file a write-file job carries (its bytes; the request holds them as base64). */

@@ -247,7 +247,8 @@ class FreshServer:
         # zygote's zombies, in /proc for this run to list: reaped before its code starts.
         self.settle(keep=child.pid)
         timeout_s = max(0.001, float(command.get("timeoutMs") or 60_000) / 1000)
-        child.max_output_bytes = int(command.get("maxOutputBytes") or DEFAULT_MAX_OUTPUT_BYTES)
+        limit = command.get("maxOutputBytes")
+        child.max_output_bytes = limit if isinstance(limit, int) and limit >= 0 else DEFAULT_MAX_OUTPUT_BYTES
         extra = command.get("env")
         env = {str(key): str(value) for key, value in extra.items()} if isinstance(extra, dict) else {}
         memory_mb = command.get("memoryMb")

@@ -177,6 +177,16 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     const flood = await run('print("y" * 1_000_000)');
     expect(flood.truncated).toBe(true);
     expect(flood.logs.stderr.join('')).toContain('output truncated');
+    // A run may keep less than the provider's limit (100,000 bytes here), never more.
+    const less = await provider.runFresh({ code: 'print("y" * 5_000)', maxOutputBytes: 1_000 });
+    expect(less.truncated).toBe(true);
+    expect(stdout(less)).toBe('y'.repeat(1_000));
+    const more = await provider.runFresh({
+      code: 'print("y" * 300_000)',
+      maxOutputBytes: 10_000_000,
+    });
+    expect(more.truncated).toBe(true);
+    expect(stdout(more)).toBe('y'.repeat(100_000));
 
     const envs = await run('import os\nprint(os.environ["GREETING"])', {});
     expect(envs.error?.name).toBe('KeyError');

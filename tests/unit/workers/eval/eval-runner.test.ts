@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../../../../core/index.ts';
 import type { EvalItem } from '../../../../workers/eval/eval-dataset.ts';
 import type { EvalItemResult } from '../../../../workers/eval/eval-runner.ts';
 import {
+  DEFAULT_EVAL_MAX_OUTPUT_BYTES,
   EVAL_JOB_MAX_CODE_BYTES,
   itemResult,
   runEval,
@@ -192,13 +193,14 @@ describe('runEval', () => {
       });
       expect(fake.maxInFlight).toBe(concurrency);
       expect(fake.inFlight).toBe(0);
-      // Each program once, as a fresh run-code job with the eval's timeout.
+      // Each program once, as a fresh run-code job with the eval's timeout and output limit.
       expect(fake.requests).toEqual(
         dataset.map((entry) => ({
           kind: 'run-code',
           code: entry.program,
           fresh: true,
           timeoutMs: 1_500,
+          maxOutputBytes: DEFAULT_EVAL_MAX_OUTPUT_BYTES,
         })),
       );
       expect(seen.map((result) => result.id).sort()).toEqual(
@@ -300,6 +302,7 @@ describe('runEval with several programs to a job', () => {
       timeoutMs: 2_000,
       concurrency: 2,
       programsPerJob: 8,
+      maxOutputBytes: 100,
       onResult: (result) => {
         seen.push(result);
       },
@@ -309,6 +312,7 @@ describe('runEval with several programs to a job', () => {
         kind: 'run-batch',
         programs: chunk.map((entry) => entry.program),
         timeoutMs: 2_000,
+        maxOutputBytes: 100,
       })),
     );
     expect(fake.maxInFlight).toBe(2);
@@ -376,6 +380,17 @@ describe('runEval with several programs to a job', () => {
       (request) => request.kind === 'run-batch' && request.programs[0],
     );
     expect(firsts.slice(0, 3)).toEqual([big(0).program, big(1).program, huge.program]);
+  });
+
+  test.each([-1, 0.5, Number.NaN])('maxOutputBytes %s is refused', async (maxOutputBytes) => {
+    await expect(
+      runEval({
+        jobs: new FakeJobs().asBackend(),
+        items: items(1),
+        maxOutputBytes,
+        onResult: () => {},
+      }),
+    ).rejects.toThrow(InvalidArgumentError);
   });
 
   test.each([0, 1.5, MAX_BATCH_PROGRAMS + 1])(

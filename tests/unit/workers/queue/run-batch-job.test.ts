@@ -85,6 +85,25 @@ describe('run-batch requests', () => {
     ).toThrow(/sessionId/);
   });
 
+  test('maxOutputBytes: a whole number, 0 or more; on run-code only with fresh', () => {
+    expect(
+      parseJobRequest({ kind: 'run-batch', programs: ['pass'], maxOutputBytes: 4096 }),
+    ).toMatchObject({ maxOutputBytes: 4096 });
+    for (const bad of [-1, 1.5, '4096'])
+      expect(() =>
+        parseJobRequest({ kind: 'run-batch', programs: ['pass'], maxOutputBytes: bad }),
+      ).toThrow(ValidationError);
+    expect(
+      parseJobRequest({ kind: 'run-code', code: 'pass', fresh: true, maxOutputBytes: 0 }),
+    ).toMatchObject({ fresh: true, maxOutputBytes: 0 });
+    expect(() => parseJobRequest({ kind: 'run-code', code: 'pass', maxOutputBytes: 4096 })).toThrow(
+      /maxOutputBytes is for fresh runs/,
+    );
+    expect(() =>
+      parseJobRequest({ kind: 'run-code', code: 'pass', sessionId: 's', maxOutputBytes: 1 }),
+    ).toThrow(ValidationError);
+  });
+
   test('the programs together are within maxCodeBytes', () => {
     const half = 'x'.repeat(DEFAULT_MAX_CODE_BYTES / 2);
     expect(() =>
@@ -114,6 +133,31 @@ describe('JobRunner and run-batch jobs', () => {
       expect(options).toMatchObject({ timeoutMs: 1_500, envs: { K: 'v' } });
     // All handed over at once: the provider decides how many run at a time.
     expect(sandboxes.max).toBe(programs.length);
+    // No output limit asked for: the provider's own holds.
+    for (const options of sandboxes.fresh) expect(options.maxOutputBytes).toBeUndefined();
+  });
+
+  test('an output limit asked for reaches each run of a batch, and a fresh run-code run', async () => {
+    const sandboxes = provider();
+    const runner = new JobRunner({ executor: new ActionExecutor({ actions: [] }), sandboxes });
+    await runner.run({
+      jobId: 'j4',
+      workerId: 'w',
+      envelope: envelope({ kind: 'run-batch', programs: ['a = 1', 'b = 2'], maxOutputBytes: 512 }),
+    });
+    await runner.run({
+      jobId: 'j5',
+      workerId: 'w',
+      envelope: envelope({ kind: 'run-code', code: 'c = 3', fresh: true, maxOutputBytes: 0 }),
+    });
+    expect(sandboxes.fresh.map((options) => [options.code, options.maxOutputBytes])).toEqual(
+      expect.arrayContaining([
+        ['a = 1', 512],
+        ['b = 2', 512],
+        ['c = 3', 0],
+      ]),
+    );
+    expect(sandboxes.fresh).toHaveLength(3);
   });
 
   test('a cancelled batch answers each program cancelled, and no run goes on after it', async () => {
