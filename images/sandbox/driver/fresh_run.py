@@ -25,6 +25,7 @@ class Child:
         self.dropped = 0
         self.report_too_big = False
         self.status = None
+        self.zygote = None  # the zygote it was forked from (fresh_zygotes.ZygoteLink)
 
     def lines(self):
         """The complete lines on the report pipe so far: `R` (ready), then the report."""

@@ -22,7 +22,6 @@ import json
 import os
 import pwd
 import select
-import shutil
 import signal
 import socket
 import time
@@ -30,8 +29,8 @@ import time
 from driver_io import Channel, Commands, channel_fds
 from fresh_child import write_all
 from fresh_run import DEFAULT_MAX_OUTPUT_BYTES, Child, outcome
-from fresh_sweep import PRIVATE_DIR, SYSV_IPC_FILES, lingering, other_processes, read_file
-from fresh_zygote import serve_forks
+from fresh_sweep import SYSV_IPC_FILES, lingering, other_processes, read_file
+from fresh_zygotes import ZygoteGone, ZygoteLink, wants_preloaded
 
 PR_SET_DUMPABLE = 4
 # How long the processes a sweep killed may take to be gone before it is an anomaly.
@@ -49,28 +48,6 @@ def user_and_group(spec):
     return uid, int(group) if group.isdigit() else grp.getgrnam(group).gr_gid
 
 
-def preload(modules):
-    """Imports the image's common modules once (in the zygote); every run is forked with them imported."""
-    os.makedirs(PRIVATE_DIR, mode=0o700, exist_ok=True)
-    config = os.path.join(PRIVATE_DIR, "matplotlib")
-    if os.path.isdir("/opt/lagent/mplconfig") and not os.path.exists(config):
-        shutil.copytree("/opt/lagent/mplconfig", config)
-    os.environ["MPLCONFIGDIR"] = config  # the font cache, for the import only: runs do not see it
-    loaded = []
-    for name in filter(None, (part.strip() for part in modules.split(","))):
-        try:
-            __import__(name)
-            loaded.append(name)
-        except Exception:  # noqa: BLE001 - a module the image lacks is simply not preloaded
-            pass
-    del os.environ["MPLCONFIGDIR"]
-    return loaded
-
-
-class ZygoteGone(Exception):
-    """The process runs are forked from has ended: no run can start in this container again."""
-
-
 class FreshServer:
     def __init__(self):
         read_fd, write_fd = channel_fds()
@@ -86,84 +63,63 @@ class FreshServer:
         os.environ.clear()
         os.environ.update(env)
         self.backlog = []
-        self.base_address_space = 0
-        self.next = None
-        self.zygote = None
-        self.zygote_pid = None
-        self.forked = set()  # run processes the zygote has forked and not yet reaped
-        self.statuses = {}  # pid -> wait status, as the zygote reaped them
-        self.replies = []
+        self.next = None  # the next run's process, forked ahead
+        self.plain = None  # the zygote with nothing preloaded
+        self.loaded = None  # the zygote with the common modules, if any are to be preloaded
+        self.zygotes = []
 
-    # -- the zygote: the process runs are forked from ------------------------------------
-    def start_zygote(self):
-        """Forks the zygote (it preloads, then only forks runs); the modules it preloaded."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                ours.close()
-                for fd in {self.commands.fd, self.channel.fd}:
-                    os.close(fd)  # the host channel stays with the server
-                serve_forks(server=theirs, uid=self.uid, gid=self.gid, workdir=self.workdir,
-                            preload=lambda: preload(self.modules))
-            finally:
-                os._exit(70)
-        theirs.close()
-        self.zygote, self.zygote_pid = ours, pid
-        hello = self.zygote.recv(1 << 16)
-        if not hello.startswith(b"H"):
-            raise ZygoteGone("the zygote did not start")
-        size, _, loaded = hello[1:].decode().partition(" ")
-        self.base_address_space = int(size)
-        return [name for name in loaded.split(",") if name]
+    # -- the zygotes: the processes runs are forked from ---------------------------------
+    def start_zygotes(self):
+        """Forks the zygotes (they preload, then only fork runs); the modules preloaded."""
+        modules = [name for name in (part.strip() for part in self.modules.split(",")) if name]
+        channel = list({self.commands.fd, self.channel.fd})
+        for preloads in ([], modules) if modules else ([],):
+            link = ZygoteLink(modules=preloads, uid=self.uid, gid=self.gid, workdir=self.workdir,
+                              close_in_zygote=[*channel, *(other.fileno() for other in self.zygotes)])
+            self.zygotes.append(link)
+        for link in self.zygotes:
+            link.hello()
+        self.plain = self.zygotes[0]
+        self.loaded = self.zygotes[1] if len(self.zygotes) > 1 and self.zygotes[1].loaded else None
+        return self.loaded.loaded if self.loaded else []
 
-    def pump(self):
-        """Takes in what the zygote said: forks' answers, and the exit status of each run process."""
-        while True:
-            try:
-                message = self.zygote.recv(256, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                return
-            if not message:
-                raise ZygoteGone("the zygote ended")
-            if message.startswith(b"X"):
-                pid, status = (int(part) for part in message[1:].split())
-                self.forked.discard(pid)
-                self.statuses[pid] = status
-            else:
-                self.replies.append(message)
+    def zygote_for(self, code):
+        """The plain zygote, unless the code may import a preloaded module (fresh_zygotes.py)."""
+        if self.loaded is not None and wants_preloaded(code, self.loaded.loaded):
+            return self.loaded
+        return self.plain
 
-    def fork_run(self, fds):
+    def fork_run(self, zygote, fds):
         """Has the zygote fork a run process on these pipe ends: its pid, or the reason it could not."""
-        socket.send_fds(self.zygote, [b"F"], fds)
-        while not self.replies:
+        zygote.request_fork(fds)
+        while not zygote.replies:
             if self.wait_for([], PREPARE_TIMEOUT_S) is None:
-                raise ZygoteGone("the zygote did not answer")
-        reply = self.replies.pop(0)
-        if reply.startswith(b"P"):
-            pid = int(reply[1:])
-            self.forked.add(pid)
-            return pid, None
-        return None, reply[1:].decode("utf-8", "replace")
+                raise ZygoteGone("a zygote did not answer")
+        return zygote.reply()
 
     def status_of(self, pid):
-        """The run process's wait status once the zygote has reaped it (and `wait_for` heard it), else None."""
-        return self.statuses.get(pid)
+        """The run process's wait status once its zygote has reaped it (and `wait_for` heard it), else None."""
+        for zygote in self.zygotes:
+            if pid in zygote.statuses:
+                return zygote.statuses[pid]
+        return None
 
     def settle(self, keep):
         """Waits (bounded) until every run process but `keep` is reaped, gone from /proc."""
         deadline = time.monotonic() + SWEEP_SETTLE_S
-        while self.forked - {keep} and self.wait_for([], deadline - time.monotonic()) is not None:
+        while (any(zygote.forked - {keep} for zygote in self.zygotes)
+               and self.wait_for([], deadline - time.monotonic()) is not None):
             pass
-        for pid in [pid for pid in self.statuses if pid != keep]:
-            del self.statuses[pid]
+        for zygote in self.zygotes:
+            for pid in [pid for pid in zygote.statuses if pid != keep]:
+                del zygote.statuses[pid]
 
     # -- the next run's process: forked ahead, it sweeps what the last run left -----------
-    def prepare(self):
-        """Forks the next run's process and waits until it has swept; the anomaly, if any."""
+    def prepare(self, zygote):
+        """Has the zygote fork the next run's process, and waits until it has swept; the anomaly, if any."""
         command_r, command_w = os.pipe()
         pipes = [os.pipe() for _ in range(3)]
-        pid, failure = self.fork_run([command_r, *(w for _, w in pipes)])
+        pid, failure = self.fork_run(zygote, [command_r, *(w for _, w in pipes)])
         os.close(command_r)
         for _, write_end in pipes:
             os.close(write_end)
@@ -175,6 +131,7 @@ class FreshServer:
         for read_end, _ in pipes:
             os.set_blocking(read_end, False)
         child = Child(pid, command_w, [r for r, _ in pipes])
+        child.zygote = zygote
         deadline = time.monotonic() + PREPARE_TIMEOUT_S
         while not child.lines() and child.report in child.open:
             if self.wait_for([child.report], deadline - time.monotonic()) is None:
@@ -194,7 +151,8 @@ class FreshServer:
         deadline = time.monotonic() + SWEEP_SETTLE_S
         while True:
             # Gone from /proc, not only dead: the next run would list a zombie PID 1 has yet to reap.
-            alive = [pid for pid in other_processes({expected, self.zygote_pid}) if lingering(pid, self.zygote_pid)]
+            zygotes = {zygote.pid for zygote in self.zygotes}
+            alive = [pid for pid in other_processes({expected, *zygotes}) if lingering(pid, zygotes)]
             if not alive:
                 break
             if time.monotonic() > deadline:
@@ -216,15 +174,15 @@ class FreshServer:
         if timeout_s <= 0:
             return None
         poller = select.poll()
-        zygote = self.zygote.fileno()
-        for fd in (*fds, zygote):
+        for fd in (*fds, *(zygote.fileno() for zygote in self.zygotes)):
             poller.register(fd, select.POLLIN)
         try:
             ready = {fd for fd, _ in poller.poll(max(1, int(timeout_s * 1000)))}
         except InterruptedError:
             ready = set()
-        if zygote in ready:
-            self.pump()
+        for zygote in self.zygotes:
+            if zygote.fileno() in ready:
+                zygote.pump()
         return ready
 
     def wait_exit(self, pid, timeout_s):
@@ -237,8 +195,15 @@ class FreshServer:
     # -- one run ------------------------------------------------------------------------
     def run(self, command):
         request_id = command.get("id")
+        code = str(command.get("code", ""))
+        zygote = self.zygote_for(code)
+        if self.next is not None and self.next.zygote is not zygote:
+            # Forked ahead from the other zygote: at the end of its command pipe it exits
+            # (it cannot be signalled from here), and the next sweep finds nothing of it.
+            self.next.close()
+            self.next = None
         if self.next is None:
-            anomaly = self.prepare()
+            anomaly = self.prepare(zygote)
             if self.next is None:
                 self.channel.send(t="fail", id=request_id, message=anomaly)
                 return
@@ -254,9 +219,9 @@ class FreshServer:
         memory_mb = command.get("memoryMb")
         address_space = None
         if isinstance(memory_mb, (int, float)) and memory_mb > 0:
-            address_space = self.base_address_space + int(memory_mb * 1024 * 1024)
+            address_space = zygote.base_address_space + int(memory_mb * 1024 * 1024)
         started = time.monotonic()
-        payload = json.dumps({"code": str(command.get("code", "")), "env": env, "addressSpaceBytes": address_space,
+        payload = json.dumps({"code": code, "env": env, "addressSpaceBytes": address_space,
                               "maxResults": int(command.get("maxResults", 100))}).encode()
         try:
             write_all(child.command_w, payload)
@@ -299,7 +264,7 @@ class FreshServer:
         elapsed_ms = (time.monotonic() - started) * 1000
         anomaly = None
         if stop:
-            anomaly = self.prepare()  # its sweep kills this run and all it started
+            anomaly = self.prepare(zygote)  # its sweep kills this run and all it started
             if self.next is not None:
                 child.status = self.wait_exit(child.pid, SWEEP_SETTLE_S)
         child.drain()
@@ -312,15 +277,15 @@ class FreshServer:
             child.status = self.wait_exit(child.pid, SWEEP_SETTLE_S)
         if stop:
             return  # its anomaly, if any, went with the outcome
-        anomaly = self.prepare()
+        anomaly = self.prepare(zygote)  # the next run most likely wants the same zygote
         if anomaly:
             self.channel.send(t="anomaly", id=None, reason=anomaly)
             self.channel.flush()
 
     # -- the loop -----------------------------------------------------------------------
     def serve(self):
-        loaded = self.start_zygote()
-        anomaly = self.prepare()
+        loaded = self.start_zygotes()
+        anomaly = self.prepare(self.plain)
         self.channel.send(t="ready", id=None, reason="start", pid=os.getpid(), preloaded=loaded,
                           **({"anomaly": anomaly} if anomaly else {}))
         self.channel.flush()

@@ -38,17 +38,18 @@ def process_state(pid):
         return None, None
 
 
-def lingering(pid, parent):
+def lingering(pid, parents):
     """True while a process is still in /proc for the next run to see.
 
-    Only a dead child of `parent`, the zygote (the last run, reaped by it right after the
-    sweep, and waited for by the server before the next run starts) may be left. Anything the run started was
-    orphaned to PID 1 and is reaped there: until it is, the next run would see it.
+    Only a dead child of one of `parents`, the zygotes, may be left: the last run, reaped by
+    its zygote right after the sweep and waited for by the server before the next run starts.
+    Anything the run started was orphaned to PID 1 and is reaped there: until it is, the next
+    run would see it.
     """
     state, parent_pid = process_state(pid)
     if state is None:
         return False
-    return not (state in ("Z", "X") and parent == parent_pid)
+    return not (state in ("Z", "X") and parent_pid in parents)
 
 
 def address_space_bytes():

@@ -75,9 +75,9 @@ interface Inspection {
 
 const stdout = (execution: Execution) => execution.logs.stdout.join('');
 
-// What a run may list besides itself: the relay (PID 1), the fork server and the zygote the
-// runs are forked from. Nothing the runs before it started.
-const SUPERVISORS = 3;
+// What a run may list besides itself: the relay (PID 1), the fork server and its two zygotes
+// (one with the common modules preloaded, one with nothing). Nothing the runs before it started.
+const SUPERVISORS = 4;
 
 describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
   let provider: DockerSandboxProvider;
@@ -107,7 +107,7 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     const hostile = await run(HOSTILE);
     expect(hostile.error).toBeNull();
     const said = stdout(hostile);
-    // None of the root processes (the relay, the fork server, the zygote: its parent) could be signalled.
+    // None of the root processes (the relay, the fork server, the zygotes, one its parent) could be signalled.
     expect(said).toContain(`supervisors ${SUPERVISORS} True`);
     expect(said).not.toContain('signalled');
     expect(said).toMatch(/tmp full 28/); // ENOSPC: /tmp was filled
@@ -122,7 +122,7 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
     expect(next.env).toBeNull();
     expect(next.pi).toBeCloseTo(Math.PI, 10);
     expect(next.uid).toBe(1000);
-    // Only the relay, the fork server and the zygote: no sleep, no forked child of the last run.
+    // Only the relay, the fork server and the zygotes: no sleep, no forked child of the last run.
     expect(next.others.some((command) => command.includes('sleep'))).toBe(false);
     expect(next.others, JSON.stringify(next.others)).toHaveLength(SUPERVISORS);
     expect(next.others.every((command) => command.includes('/opt/lagent/driver/'))).toBe(true);
@@ -195,6 +195,26 @@ describe.each(RUNTIMES)('fresh runs (%s)', (runtime) => {
       envs: { GREETING: 'hi' },
     });
     expect(stdout(withEnv)).toBe('hi\n');
+  });
+
+  test('a run that names a preloaded module is forked with the common modules imported; a standard-library run without them', async () => {
+    const named = await run(
+      'import sys\nhad = "numpy" in sys.modules\nimport numpy\nnumpy.pi = 3\nprint(had)',
+    );
+    expect(stdout(named)).toBe('True\n');
+    const plain = await run('import sys, json\nprint("numpy" in sys.modules)');
+    expect(stdout(plain)).toBe('False\n');
+    // The preloaded module as the zygote holds it: the patch above went with its run.
+    const again = await run('import numpy\nprint(numpy.pi == 3)');
+    expect(stdout(again)).toBe('False\n');
+    // An import the scan cannot read takes the preloaded zygote.
+    const dynamic = await run(
+      'import sys\nprint("pandas" in sys.modules, __import__("json").dumps(1))',
+    );
+    expect(stdout(dynamic)).toBe('True 1\n');
+    // A guess the other way costs time only: the run imports the module itself.
+    const hidden = await run('exec("import numpy")\nprint(numpy.arange(3).sum())');
+    expect(stdout(hidden)).toBe('3\n');
   });
 
   test('an abort stops the run itself; the next run starts clean', async () => {

@@ -37,10 +37,10 @@ if gone == 0:
     os._exit(0)
 os.waitpid(gone, 0)
 answer = {
-    "own zombie": lingering(own, server),
-    "other's zombie": lingering(orphan, server),
-    "live": lingering(middle, server),
-    "gone": lingering(gone, server),
+    "own zombie": lingering(own, {server}),
+    "other's zombie": lingering(orphan, {server}),
+    "live": lingering(middle, {server}),
+    "gone": lingering(gone, {server}),
 }
 os.kill(middle, signal.SIGKILL)
 os.waitpid(middle, 0)

@@ -76,4 +76,31 @@ describe('the zygote forks runs on the pipes it is handed, and tells each exit u
       zygote: 0,
     });
   });
+
+  // Which zygote a run is forked from (fresh_zygotes.wants_preloaded): the preloaded one when
+  // the code may import a preloaded module, the plain one when it imports only the standard
+  // library.
+  test.each([
+    ['print(1)', false],
+    ['import os, sys\nimport json as j\nfrom collections import deque', false],
+    ['def f():\n    import re\n    from os.path import join', false],
+    ['import numpy as np', true],
+    ['import os, pandas', true],
+    ['from matplotlib import pyplot', true],
+    ['    from numpy.linalg import norm', true],
+    ['import requests', true], // beyond the standard library: it may import a preloaded one
+    ['from . import x', true],
+    ['m = __import__("os")', true],
+    ['import importlib\nimportlib.import_module("json")', true],
+    ['text = "import numpy"', false], // not at the start of a line: a string
+    ['x = 1; import numpy', false], // after a semicolon: missed, which costs time only
+  ])('%j wants the preloaded zygote: %s', async (code, wanted) => {
+    const { stdout } = await promisify(execFile)('python3', [
+      '-c',
+      'import sys; sys.path.insert(0, sys.argv[1]); from fresh_zygotes import wants_preloaded; print(wants_preloaded(sys.argv[2], ["numpy", "pandas", "matplotlib.pyplot"]))',
+      driverDir,
+      code,
+    ]);
+    expect(stdout.trim()).toBe(wanted ? 'True' : 'False');
+  });
 });
