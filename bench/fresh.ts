@@ -273,7 +273,7 @@ export async function benchFresh(): Promise<void> {
     describe('python3 -c per program on the host (baseline)', baseline, baseline.perSecond),
   );
   for (const [label, preload] of [
-    ['numpy, pandas, matplotlib preloaded', undefined],
+    ['default preload (numpy, pandas, matplotlib)', undefined],
     ['nothing preloaded', ''],
   ] as const) {
     await withWorker(preload, async (jobs) => {
