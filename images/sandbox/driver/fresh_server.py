@@ -1,17 +1,18 @@
 """Fresh-state runs: a fork server that never runs the user's code itself.
 
 Started by the channel relay in place of the kernel driver (LAGENT_MODE=fresh), as root with
-two capabilities only: SETUID and SETGID. It forks a zygote (fresh_zygote.py) that imports the
-image's common modules once and then only forks; for each `run` command the zygote forks a
-child that drops to the run user (no capability survives the change of user), runs the code
-in a new `__main__` and exits. This server holds the host channel, the pipes and the
-outcomes, and never forks a run itself. One run at a time.
+two capabilities only: SETUID and SETGID. It forks two zygotes (fresh_zygote.py), one that
+imports the image's common modules once and one with nothing preloaded; both then only fork.
+For each `run` command one of them (fresh_zygotes.py says which) forks a child that drops to
+the run user (no capability survives the change of user), runs the code in a new `__main__`
+and exits. This server holds the host channel, the pipes and the outcomes, and never forks a
+run itself. One run at a time.
 
 After each run a sweeper (a fork that becomes the run user) kills every process of that user
 and empties the scratch directories, so the next run finds none of what this one left. The
-server and the zygote cannot be signalled, traced or read by the runs: they are another user
-(root), they are not dumpable, and the sandbox's seccomp profile refuses ptrace. What the runs send back
-(their pipes) is read with caps; the host validates every frame again.
+server and the zygotes cannot be signalled, traced or read by the runs: they are another user
+(root), they are not dumpable, and the sandbox's seccomp profile refuses ptrace. What the runs
+send back (their pipes) is read with caps; the host validates every frame again.
 
 docs/decisions/2026-12-04-fresh-execution.md holds the threat model.
 """

@@ -1,4 +1,4 @@
-"""The process every fresh run is forked from: it imports the image's common modules, then only forks.
+"""A process fresh runs are forked from: it imports what it is given to preload, then only forks.
 
 A fork shares every page of the forking process with the child, copy-on-write, so each page
 the forking process writes afterwards is copied again, at every fork. The fork server
@@ -6,7 +6,8 @@ the forking process writes afterwards is copied again, at every fork. The fork s
 runs from, and so paid about 280 page copies a run. Here that work stays in the server, which
 never forks a run; this process writes next to nothing between two forks.
 
-It is forked from the server at start, root with SETUID and SETGID like it, not dumpable.
+The server forks two at start (fresh_zygotes.py: one preloads the image's common modules, one
+nothing), root with SETUID and SETGID like it, not dumpable.
 Over a SOCK_SEQPACKET socket pair it takes `F` with the run's four pipe ends (SCM_RIGHTS),
 forks the run process (fresh_child.prepare_child), closes its copies and answers `P<pid>`,
 or `E<reason>` when it cannot fork. It reaps its children and tells the server `X<pid>
