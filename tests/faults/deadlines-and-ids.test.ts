@@ -29,12 +29,15 @@ describe('deadlines travel with the job; tool-call ids are idempotency keys', ()
   test('a job whose deadline passed before a worker took it ends "expired" and never runs', async () => {
     const { client, runs } = cluster;
     // No worker yet: the caller gives up (it never waits) and its deadline passes.
+    const deadlineMs = 1_000;
     const jobId = await client.submit({
       request: { kind: 'run-code', code: runs.code('too-late', 'print("ran")') },
-      deadlineMs: 1_000,
+      deadlineMs,
     });
+    const passedAt = Date.now() + deadlineMs; // the deadline runs from before submit returned
     jobIds.push(jobId);
-    await sleep(1_500);
+    // Waits for the deadline itself to pass, then starts the worker.
+    await expect.poll(() => Date.now(), { timeout: ANSWER_BOUND_MS }).toBeGreaterThan(passedAt);
     await cluster.startWorker();
     await expect
       .poll(async () => (await client.getJob({ jobId })).result?.status, {

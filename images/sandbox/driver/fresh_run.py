@@ -14,8 +14,9 @@ MAX_REPORT_BYTES = 16 * 1024 * 1024
 class Child:
     """A forked run process: its pipes, and what it said, read with caps."""
 
-    def __init__(self, pid, command_w, pipes):
+    def __init__(self, pid, command_w, pipes, zygote=None):
         self.pid = pid
+        self.zygote = zygote  # the zygote it was forked from (fresh_zygotes.ZygoteLink)
         self.command_w = command_w
         self.out, self.err, self.report = pipes
         self.chunks = {self.out: bytearray(), self.err: bytearray(), self.report: bytearray()}
@@ -25,7 +26,6 @@ class Child:
         self.dropped = 0
         self.report_too_big = False
         self.status = None
-        self.zygote = None  # the zygote it was forked from (fresh_zygotes.ZygoteLink)
 
     def lines(self):
         """The complete lines on the report pipe so far: `R` (ready), then the report."""

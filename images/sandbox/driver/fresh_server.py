@@ -131,8 +131,7 @@ class FreshServer:
             return failure
         for read_end, _ in pipes:
             os.set_blocking(read_end, False)
-        child = Child(pid, command_w, [r for r, _ in pipes])
-        child.zygote = zygote
+        child = Child(pid, command_w, [r for r, _ in pipes], zygote)
         deadline = time.monotonic() + PREPARE_TIMEOUT_S
         while not child.lines() and child.report in child.open:
             if self.wait_for([child.report], deadline - time.monotonic()) is None:

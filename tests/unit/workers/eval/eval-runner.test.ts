@@ -382,28 +382,16 @@ describe('runEval with several programs to a job', () => {
     expect(firsts.slice(0, 3)).toEqual([big(0).program, big(1).program, huge.program]);
   });
 
-  test.each([-1, 0.5, Number.NaN])('maxOutputBytes %s is refused', async (maxOutputBytes) => {
+  test.each([
+    { programsPerJob: 0 },
+    { programsPerJob: 1.5 },
+    { programsPerJob: MAX_BATCH_PROGRAMS + 1 },
+    { maxOutputBytes: -1 },
+    { maxOutputBytes: 0.5 },
+    { maxOutputBytes: Number.NaN },
+  ])('%o is refused', async (option) => {
     await expect(
-      runEval({
-        jobs: new FakeJobs().asBackend(),
-        items: items(1),
-        maxOutputBytes,
-        onResult: () => {},
-      }),
+      runEval({ jobs: new FakeJobs().asBackend(), items: items(1), ...option, onResult: () => {} }),
     ).rejects.toThrow(InvalidArgumentError);
   });
-
-  test.each([0, 1.5, MAX_BATCH_PROGRAMS + 1])(
-    'programsPerJob %s is refused',
-    async (programsPerJob) => {
-      await expect(
-        runEval({
-          jobs: new FakeJobs().asBackend(),
-          items: items(1),
-          programsPerJob,
-          onResult: () => {},
-        }),
-      ).rejects.toThrow(InvalidArgumentError);
-    },
-  );
 });
