@@ -21,6 +21,11 @@ export interface ExecutionResult {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Output in the chunks it arrived in. Where one chunk ends is timing, not content: a kernel
+ * sends what is buffered every 200 ms, so one print() can arrive as two chunks on a busy
+ * machine. Join the chunks to read the text.
+ */
 export interface ExecutionLogs {
   stdout: string[];
   stderr: string[];

@@ -120,7 +120,7 @@ describe('deadlines travel with the job; tool-call ids are idempotency keys', ()
           other.wait({ jobId, timeoutMs: ANSWER_BOUND_MS }),
         ]);
         expect(mine.status).toBe('completed');
-        expect(mine.execution?.logs.stdout).toEqual(['once\n']);
+        expect(mine.execution?.logs.stdout.join('')).toBe('once\n');
         expect(theirs).toEqual(mine);
         expect(await runs.count(jobId)).toBe(1);
         const next = await client.submit({

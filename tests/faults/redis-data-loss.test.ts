@@ -64,7 +64,7 @@ describe('Redis loses its data', () => {
         timeoutMs: ANSWER_BOUND_MS,
       });
       expect(next.status).toBe('completed');
-      expect(next.execution?.logs.stdout).toEqual(['fresh\n']);
+      expect(next.execution?.logs.stdout.join('')).toBe('fresh\n');
       expect(await runs.count(sessionId)).toBe(1);
       expect(worker.child.exitCode).toBeNull();
     },

@@ -163,7 +163,7 @@ test('SIGTERM: the worker stops taking jobs, finishes the one it runs, and exits
   worker.child.kill('SIGTERM');
   const finished = await client.wait({ jobId: running });
   expect(finished.status).toBe('completed');
-  expect(finished.execution?.logs.stdout).toEqual(['done\n']);
+  expect(finished.execution?.logs.stdout.join('')).toBe('done\n');
   expect(await worker.exited).toEqual({ code: 0, signal: null });
   // Its sessions went with it.
   expect((await run('kept', 'draining')).status).toBe('session-lost');

@@ -160,7 +160,7 @@ describe.each(RUNTIMES)('Docker sandbox basics (%s)', (runtime) => {
       });
       expect(executionText(scoped)).toBe("'once'");
       const after = await sandbox.runCode({ code: 'print(os.environ.get("TOKEN"))' });
-      expect(after.logs.stdout).toEqual(['None\n']);
+      expect(after.logs.stdout.join('')).toBe('None\n');
       await sandbox.setEnvs({ envs: { MODE: 'session' } });
       expect(executionText(await sandbox.runCode({ code: 'os.environ["MODE"]' }))).toBe(
         "'session'",
